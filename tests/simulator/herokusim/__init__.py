@@ -1,0 +1,1 @@
+"""herokusim: a local Heroku backed by real PostgreSQL clusters."""

@@ -1,0 +1,126 @@
+"""Scenario fixtures: a YAML file that sets up tokens, apps, databases and timings at once.
+
+    tokens: [sim-token]
+    timings: {provision_seconds: 1, apply_delay_ms: 0, write_interval: 0.05, ...}
+    apps:
+      - name: sushi
+        region: us                      # optional (us)
+        space: example-space            # optional: the app runs in this Private Space
+        shield: false                   # optional: a Shield space
+        formation: {web: 1, worker: 1}  # process types and quantities; `release` adds a release phase
+        config: {RAILS_ENV: production} # optional user config vars
+    databases:
+      - addon: postgresql-lavender-12345
+        app: sushi                      # billing app
+        plan: standard-0
+        version: "15"                   # optional: newest available
+        attachments: [DATABASE, HEROKU_POSTGRESQL_LAVENDER]   # optional: colour (+ DATABASE if free)
+        attached_to: {other-app: [DATABASE]}                  # optional: attachments on other apps
+        pools: [DATABASE_CONNECTION_POOL]                     # optional: connection pools on `app`
+        seed_rows: 1000                 # optional: rows in a sample table
+        follows: postgresql-other-1     # optional: a follower of that add-on (listed earlier)
+        apply_delay_ms: 0               # optional: this follower's replay delay
+
+Databases are created in parallel (leaders first, then followers), so a scenario with
+several databases starts in seconds.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+
+from .model import Addon
+from .naming import colour_from_name
+from .ops import addons as addon_ops
+from .ops.attachments import attach, attach_pool
+from .sim import Simulator
+from .timings import Timings
+
+_APP_KEYS = {"name", "region", "space", "shield", "formation", "config"}
+_DB_KEYS = {"addon", "app", "plan", "version", "attachments", "attached_to", "pools",
+            "seed_rows", "follows", "apply_delay_ms"}
+
+
+def read(path: Path) -> dict:
+    raw = yaml.safe_load(Path(path).read_text()) or {}
+    unknown = set(raw) - {"tokens", "timings", "apps", "databases"}
+    if unknown:
+        raise ValueError(f"unknown fixture sections: {', '.join(sorted(unknown))}")
+    return raw
+
+
+def timings(raw: dict) -> Timings:
+    return Timings.from_dict(raw.get("timings"))
+
+
+def load(sim: Simulator, raw: dict) -> None:
+    sim.store.tokens.update(str(t) for t in raw.get("tokens") or [])
+    for spec in raw.get("apps") or []:
+        _check(spec, _APP_KEYS, "app")
+        sim.create_app(spec["name"], region=spec.get("region", "us"), space=spec.get("space"),
+                       shield=bool(spec.get("shield")), formation=spec.get("formation"),
+                       config=spec.get("config"))
+    specs = raw.get("databases") or []
+    for spec in specs:
+        _check(spec, _DB_KEYS, "database")
+    leaders = [s for s in specs if not s.get("follows")]
+    followers = [s for s in specs if s.get("follows")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for batch in (leaders, followers):
+            addons = [_register(sim, s) for s in batch]
+            list(pool.map(lambda pair: _provision(sim, *pair), zip(addons, batch)))
+    for app in sim.store.apps.values():
+        sim.apply_formation(app)
+
+
+def _check(spec: dict, allowed: set, what: str) -> None:
+    unknown = set(spec) - allowed
+    if unknown:
+        raise ValueError(f"unknown {what} fields in fixture: {', '.join(sorted(unknown))}")
+
+
+def _register(sim: Simulator, spec: dict) -> Addon:
+    app = sim.store.apps[spec["app"]]
+    plan = addon_ops.find_plan(spec.get("plan", "standard-0"))
+    leader = sim.store.addon(spec["follows"]) if spec.get("follows") else None
+    version = str(spec.get("version") or (leader.db.version if leader else sim.versions[-1]))
+    if version not in sim.versions:
+        raise ValueError(f"{spec['addon']}: version {version} is not available ({sim.versions})")
+    addon = addon_ops.register(sim, app, plan, version, name=spec["addon"], leader=leader,
+                               apply_delay_ms=int(spec.get("apply_delay_ms", sim.timings.apply_delay_ms)))
+    names = spec.get("attachments") or []
+    colour = next(filter(None, map(colour_from_name, names)), None)
+    if colour:
+        addon.colour = colour
+    if not names:
+        names = [f"HEROKU_POSTGRESQL_{addon.colour}"]
+        if sim.store.attachment_named(app.name, "DATABASE") is None and not leader:
+            names.append("DATABASE")
+    for name in names:
+        attach(sim, addon, app, name, restart=False)
+    for other, other_names in (spec.get("attached_to") or {}).items():
+        for name in other_names:
+            attach(sim, addon, sim.store.apps[other], name, restart=False)
+    for pool in spec.get("pools") or []:
+        if not plan.production:
+            raise ValueError(f"{addon.name}: connection pools need a Standard plan or above")
+        attach_pool(sim, addon, app, pool)
+    return addon
+
+
+def _provision(sim: Simulator, addon: Addon, spec: dict) -> None:
+    # Fixtures describe databases that already exist: no simulated provisioning delay.
+    if addon.db.leader_id:
+        leader = sim.store.addons[addon.db.leader_id]
+        cluster = sim.pg.create_replica(addon.name, leader.db.cluster, addon.db.apply_delay_ms)
+    else:
+        cluster = sim.pg.create_primary(addon.name, addon.db.version)
+        if spec.get("seed_rows"):
+            cluster.seed(int(spec["seed_rows"]))
+    with sim.store.lock:
+        addon.db.cluster, addon.db.status, addon.state = cluster, "Available", "provisioned"
+
+

@@ -1,0 +1,1 @@
+"""Operations behind the API routes, one module per Heroku concept."""

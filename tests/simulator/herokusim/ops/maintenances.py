@@ -1,0 +1,131 @@
+"""Plan changes (addons:upgrade) and the data maintenances that finish them."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from .. import clock
+from ..errors import confirmation_required, invalid
+from ..model import Addon, App, Maintenance
+from ..sim import Simulator
+from .addons import find_plan
+from .databases import rebuild_followers, swap_cluster
+
+_CATCH_UP_TIMEOUT = 600.0
+
+
+def change_plan(sim: Simulator, addon: Addon, raw_plan) -> Addon:
+    """PATCH /apps/{app}/addons/{addon}: Essential changes at once (read-only meanwhile);
+    Standard and above prepare a replacement and finish in a data maintenance."""
+    plan = find_plan(raw_plan)
+    db = addon.db
+    if plan.name == addon.plan.name:
+        raise invalid(f"{addon.name} is already on {plan.full_name}.")
+    if addon.plan.production != plan.production:
+        raise invalid("addons:upgrade cannot move a database between the Essential tier and "
+                      "the production tiers; use pg:copy to a new database instead.")
+    if plan.needs_space and not sim.store.apps[addon.app].space:
+        raise invalid(f"The {plan.name} plan is only available for apps in a Private Space.")
+    if not db.available or db.leader_id:
+        raise invalid(f"{addon.name} must be an available primary database to change its plan.")
+    if db.maintenance and db.maintenance.status in ("preparing", "ready", "running"):
+        raise invalid(f"A plan change of {addon.name} is already under way.")
+    if not plan.production:
+        with sim.store.lock:
+            db.read_only, db.status = True, "Changing plan"
+            old_plan, addon.plan = addon.plan, plan
+        sim.submit(f"plan change {addon.name}", _essential_change, sim, addon, old_plan)
+        addon.provision_message = f"Changing {addon.name} to {plan.name}; it is read-only meanwhile."
+        return addon
+    with sim.store.lock:
+        db.maintenance = Maintenance("preparing", "changeover", "plan_change", plan.name)
+        addon.provision_message = (f"A replacement database on {plan.name} is being prepared. When it "
+                                   f"is ready, run `heroku data:maintenances:run {addon.name}`.")
+    sim.submit(f"prepare plan change {addon.name}", _prepare, sim, addon)
+    return addon
+
+
+def _essential_change(sim: Simulator, addon: Addon, old_plan) -> None:
+    started = time.time()
+    db = addon.db
+    db.cluster.set_read_only(True)
+    replacement = sim.pg.create_primary(addon.name, db.version)
+    replacement.copy_from(db.cluster, lambda _: None)
+    time.sleep(max(0.0, sim.timings.essential_change_seconds - (time.time() - started)))
+    swap_cluster(sim, addon, replacement)
+    with sim.store.lock:
+        db.read_only, db.status = False, "Available"
+    sim.record_operation("plan_change", addon.name, started)
+
+
+def _prepare(sim: Simulator, addon: Addon) -> None:
+    started = time.time()
+    maint = addon.db.maintenance
+    maint.replacement = sim.pg.create_replica(addon.name, addon.db.cluster, 0)
+    time.sleep(max(0.0, sim.timings.maintenance_prepare_seconds - (time.time() - started)))
+    with sim.store.lock:
+        maint.status = "ready"
+        maint.scheduled_for = clock.now() + dt.timedelta(days=1)
+        maint.required_by = clock.now() + dt.timedelta(days=14)
+
+
+def run(sim: Simulator, addon: Addon, app: App, confirm: str | None) -> dict:
+    """POST /data/maintenances/v1/{id}/run: `running` at once, then the changeover."""
+    if not addon.plan.production:
+        raise invalid("You can't trigger maintenance on an Essential tier database.")
+    maint = addon.db.maintenance
+    if maint is None or maint.status != "ready":
+        raise invalid(f"There is no maintenance ready to run for {addon.name}.")
+    if not app.maintenance and confirm != app.name:
+        raise confirmation_required(
+            f"{app.name} is not in maintenance mode. To proceed, put the application into "
+            f"maintenance mode or confirm with the app name.")
+    with sim.store.lock:
+        maint.status, maint.started_at = "running", clock.now()
+    sim.submit(f"maintenance {addon.name}", _changeover, sim, addon)
+    return serialize(addon)
+
+
+def _changeover(sim: Simulator, addon: Addon) -> None:
+    started = time.time()
+    maint, db = addon.db.maintenance, addon.db
+    replacement = maint.replacement
+    deadline = time.monotonic() + _CATCH_UP_TIMEOUT
+    while replacement.behind_by(db.cluster) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    replacement.promote()
+    swap_cluster(sim, addon, replacement)
+    with sim.store.lock:
+        addon.plan = find_plan(maint.target_plan)
+        maint.replacement = None
+    rebuild_followers(sim, addon)
+    with sim.store.lock:
+        maint.status, maint.completed_at = "completed", clock.now()
+    sim.record_operation("maintenance", addon.name, started)
+
+
+def serialize(addon: Addon) -> dict:
+    maint = addon.db.maintenance
+    app = addon.app
+    base = {
+        "addon": {"name": addon.name, "kind": "heroku-postgresql", "plan": addon.plan.full_name,
+                  "uuid": addon.id, "attachments": [], "window": "Thursdays 21:30 to Fridays 01:30 UTC"},
+        "app": {"name": app},
+        "window": "Thursdays 21:30 to Fridays 01:30 UTC",
+    }
+    if maint is None:
+        return {**base, "status": "none", "method": None, "reason": None}
+    duration = ((maint.completed_at - maint.started_at).total_seconds()
+                if maint.completed_at and maint.started_at else None)
+    return {
+        **base, "status": maint.status, "method": maint.method, "reason": maint.reason,
+        "scheduled_for": clock.data_time(maint.scheduled_for),
+        "previously_scheduled_for": None,
+        "required_by": clock.data_time(maint.required_by),
+        "server_created_at": clock.data_time(maint.server_created_at),
+        "started_at": clock.data_time(maint.started_at),
+        "completed_at": clock.data_time(maint.completed_at),
+        "duration_seconds": duration,
+    }
+
+

@@ -1,0 +1,28 @@
+"""Timing knobs: how long the simulated Heroku takes for what real Heroku takes minutes for."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class Timings:
+    provision_seconds: float = 1.0            # new database: provisioning → available
+    follower_provision_seconds: float = 1.0   # on top of the real pg_basebackup
+    release_phase_seconds: float = 1.0        # release command run by a `release` process type
+    upgrade_prepare_seconds: float = 2.0      # pg:upgrade:prepare until scheduled
+    upgrade_step_seconds: float = 0.2         # pause per upgrade step besides the real pg_upgrade
+    maintenance_prepare_seconds: float = 2.0  # addons:upgrade on Standard+: until `ready`
+    essential_change_seconds: float = 1.0     # addons:upgrade on Essential: read-only period
+    unfollow_seconds: float = 0.2             # besides the real promotion
+    apply_delay_ms: int = 0                   # default replica apply delay
+    write_interval: float = 0.05              # seconds between a dyno's writes
+    rate_limit_time_scale: float = 1.0        # token refill speed-up for the rate limiter
+
+    @classmethod
+    def from_dict(cls, raw: dict | None) -> "Timings":
+        raw = raw or {}
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"unknown timing knobs: {', '.join(sorted(unknown))}")
+        return cls(**raw)

@@ -1,0 +1,203 @@
+"""The official Heroku CLI (npm `heroku` v11) pointed at the simulator carries out the command
+sequences of the three source documents end to end."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import scenario
+
+REPO = Path(__file__).resolve().parents[3]
+HEROKU = Path(os.environ.get("HEROKU_CLI", REPO / ".cache/heroku-cli/node_modules/.bin/heroku"))
+
+
+@pytest.fixture
+def heroku_for():
+    """heroku_for(sim) → run(*args, check=True): the CLI pointed at that simulator."""
+    assert HEROKU.exists(), f"the Heroku CLI is not installed at {HEROKU}: run `make heroku-cli`"
+
+    def bind(sim):
+        env = {"PATH": f"{HEROKU.parent}:{os.environ['PATH']}", "HOME": tempfile.mkdtemp(prefix="heroku-home-"),
+               "HEROKU_HOST": sim.url, "HEROKU_DATA_HOST": "127.0.0.1", "HEROKU_API_KEY": sim.token,
+               "DISABLE_TELEMETRY": "true", "HEROKU_SKIP_NEW_VERSION_CHECK": "true", "NO_COLOR": "1"}
+
+        def run(*args: str, check: bool = True) -> str:
+            done = subprocess.run([str(HEROKU), *args], env=env, capture_output=True, text=True, timeout=180)
+            output = done.stdout + done.stderr
+            if check:
+                assert done.returncode == 0, f"heroku {' '.join(args)} failed:\n{output}"
+            return output
+
+        run.sim = sim
+        return run
+
+    return bind
+
+
+@pytest.fixture
+def heroku(sim, heroku_for):
+    return heroku_for(sim)
+
+
+def new_addon(sim, app: str, before: set[str]) -> dict:
+    return next(a for a in sim.get(f"/apps/{app}/addons").json() if a["name"] not in before)
+
+
+def addon_names(sim, app: str) -> set[str]:
+    return {a["name"] for a in sim.get(f"/apps/{app}/addons").json()}
+
+
+def colour_of(sim, app: str, addon: str) -> str:
+    names = [a["name"] for a in sim.get(f"/addons/{addon}/addon-attachments").json()
+             if a["app"]["name"] == app and a["name"].startswith("HEROKU_POSTGRESQL_")]
+    return names[0]
+
+
+def wait_caught_up(heroku, db: str, app: str) -> None:
+    heroku.sim.wait_for(lambda: re.search(r"Behind By:\s+0 commits", heroku("pg:info", db, "-a", app)),
+                        timeout=60, interval=1, what="0 commits behind")
+
+
+def test_follower_changeover_003(heroku):
+    sim = heroku.sim
+    out = heroku("pg:info", "-a", "sushi")
+    assert "=== DATABASE_URL" in out and "Standard 0" in out
+    before = addon_names(sim, "sushi")
+    heroku("addons:create", "heroku-postgresql:standard-2", "-a", "sushi", "--", "--follow", "DATABASE_URL")
+    follower = new_addon(sim, "sushi", before)["name"]
+    heroku("addons:wait", follower, "-a", "sushi")
+    heroku("pg:wait", "-a", "sushi")
+    colour = colour_of(sim, "sushi", follower)
+    out = heroku("pg:info", colour, "-a", "sushi")
+    assert "Following:" in out and "Behind By:" in out
+    heroku("maintenance:on", "-a", "sushi")
+    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    wait_caught_up(heroku, colour, "sushi")
+    heroku("pg:unfollow", colour + "_URL", "--confirm", "sushi", "-a", "sushi")
+    sim.wait_for(lambda: "Forked From:" in heroku("pg:info", colour, "-a", "sushi"), timeout=30, interval=1,
+                 what="Forked From")
+    heroku("pg:promote", colour, "-a", "sushi")
+    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
+    heroku("maintenance:off", "-a", "sushi")
+    assert heroku("maintenance", "-a", "sushi").strip().endswith("off")
+    url = heroku("config:get", "DATABASE_URL", "-a", "sushi").strip()
+    assert url == sim.get("/apps/sushi/config-vars").json()[colour + "_URL"]
+    out = heroku("pg:connection-pooling:attach", "DATABASE_URL", "--as", "REPORTING_POOL", "-a", "sushi")
+    assert "REPORTING_POOL" in out
+    heroku("addons:attach", follower, "-a", "private-spaces-example", "--as", "REPLICA")
+    assert "REPLICA_URL" in sim.get("/apps/private-spaces-example/config-vars").json()
+    sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes on the new primary")
+    heroku("addons:destroy", "postgresql-lavender-12345", "--confirm", "sushi", "-a", "sushi")
+    assert "postgresql-lavender-12345" not in addon_names(sim, "sushi")
+    assert sim.writes("sushi")["missing"] == 0
+
+
+def test_private_space_migration_000(heroku):
+    sim = heroku.sim
+    target = "private-spaces-example"
+    heroku("pg:info", "-a", "sushi")
+    before = addon_names(sim, target)
+    heroku("addons:create", "heroku-postgresql:private-0", "-a", target, "--",
+           "--follow", "postgresql-lavender-12345")
+    follower = new_addon(sim, target, before)["name"]
+    heroku("pg:wait", "-a", target)
+    colour = colour_of(sim, target, follower)
+    for app in ("sushi", target):
+        heroku("maintenance:on", "-a", app)
+    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    heroku("ps:scale", "web=0", "-a", target)
+    wait_caught_up(heroku, colour, target)
+    heroku("pg:unfollow", colour, "--confirm", target, "-a", target)
+    sim.wait_for(lambda: "Forked From:" in heroku("pg:info", colour, "-a", target), timeout=30, interval=1,
+                 what="Forked From")
+    heroku("pg:promote", colour, "-a", target)
+    heroku("ps:scale", "web=1", "-a", target)
+    heroku("maintenance:off", "-a", target)
+    out = heroku("pg:info", "DATABASE_URL", "-a", target)
+    assert "Private 0" in out and follower in out
+
+
+def test_version_upgrade_002(heroku):
+    sim = heroku.sim
+    before = addon_names(sim, "sushi")
+    heroku("addons:create", "heroku-postgresql:standard-0", "-a", "sushi", "--", "--follow", "DATABASE_URL")
+    follower = new_addon(sim, "sushi", before)["name"]
+    heroku("pg:wait", "-a", "sushi")
+    colour = colour_of(sim, "sushi", follower)
+    heroku("maintenance:on", "-a", "sushi")
+    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    wait_caught_up(heroku, colour, "sushi")
+    heroku("pg:upgrade:run", colour, "--version", "16", "--confirm", "sushi", "-a", "sushi")
+    out = heroku("pg:upgrade:wait", colour, "--wait-interval", "1", "-a", "sushi")
+    assert "final cleanup" in out or "upgrade complete" in out
+    heroku("pg:promote", colour, "-a", "sushi")
+    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
+    heroku("maintenance:off", "-a", "sushi")
+    out = heroku("pg:info", "DATABASE_URL", "-a", "sushi")
+    assert re.search(r"PG Version:\s+16", out)
+    # The direct method on the remaining 15 database: prepare, wait, run, wait.
+    heroku("pg:upgrade:prepare", "HEROKU_POSTGRESQL_GREEN", "--version", "16", "--confirm", "sushi", "-a", "sushi")
+    out = heroku("pg:upgrade:wait", "HEROKU_POSTGRESQL_GREEN", "--wait-interval", "1", "-a", "sushi")
+    assert "scheduled" in out
+    heroku("pg:upgrade:run", "HEROKU_POSTGRESQL_GREEN", "--confirm", "sushi", "-a", "sushi")
+    heroku("pg:upgrade:wait", "HEROKU_POSTGRESQL_GREEN", "--wait-interval", "1", "-a", "sushi")
+    assert re.search(r"PG Version:\s+16", heroku("pg:info", "HEROKU_POSTGRESQL_GREEN", "-a", "sushi"))
+    assert sim.writes("sushi")["missing"] == 0
+
+
+def test_pg_copy_002(heroku):
+    sim = heroku.sim
+    before = addon_names(sim, "sushi")
+    heroku("addons:create", "heroku-postgresql:standard-0", "-a", "sushi", "--", "--version", "16")
+    target = new_addon(sim, "sushi", before)["name"]
+    heroku("pg:wait", "-a", "sushi")
+    colour = colour_of(sim, "sushi", target)
+    heroku("maintenance:on", "-a", "sushi")
+    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    out = heroku("pg:copy", "DATABASE_URL", colour, "--confirm", colour.replace("HEROKU_POSTGRESQL_", ""),
+                 "-a", "sushi")
+    assert "Copying" in out or "done" in out.lower()
+    heroku("pg:promote", colour, "-a", "sushi")
+    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
+    heroku("maintenance:off", "-a", "sushi")
+    assert re.search(r"PG Version:\s+16", heroku("pg:info", "DATABASE_URL", "-a", "sushi"))
+    sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes")
+    assert sim.writes("sushi")["missing"] == 0
+
+
+def test_plan_change_addons_upgrade_003(heroku):
+    sim = heroku.sim
+    heroku("addons:upgrade", "postgresql-lavender-12345", "heroku-postgresql:standard-2", "-a", "sushi")
+    sim.wait_for(lambda: "ready" in heroku("data:maintenances:info", "postgresql-lavender-12345", "-a", "sushi"),
+                 timeout=60, interval=1, what="maintenance ready")
+    heroku("maintenance:on", "-a", "sushi")
+    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    heroku("data:maintenances:run", "postgresql-lavender-12345", "--wait", "-a", "sushi")
+    sim.wait_for(lambda: "completed" in heroku("data:maintenances:info", "postgresql-lavender-12345", "-a", "sushi"),
+                 timeout=60, interval=1, what="maintenance completed")
+    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
+    heroku("maintenance:off", "-a", "sushi")
+    assert "Standard 2" in heroku("pg:info", "DATABASE_URL", "-a", "sushi")
+    sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes")
+    assert sim.writes("sushi")["missing"] == 0
+
+
+def test_essential_in_place(start_simulator, heroku_for):
+    sim = start_simulator(scenario(
+        apps=[{"name": "tiny", "formation": {"web": 1}}],
+        databases=[{"addon": "essential-db", "app": "tiny", "plan": "essential-0", "version": "15",
+                    "attachments": ["DATABASE"], "seed_rows": 100}]))
+    heroku = heroku_for(sim)
+    heroku("pg:upgrade:run", "DATABASE_URL", "--version", "16", "--confirm", "tiny", "-a", "tiny")
+    heroku("pg:upgrade:wait", "DATABASE_URL", "--wait-interval", "1", "-a", "tiny")
+    assert re.search(r"PG Version:\s+16", heroku("pg:info", "-a", "tiny"))
+    heroku("addons:upgrade", "essential-db", "heroku-postgresql:essential-1", "-a", "tiny")
+    sim.wait_for(lambda: "Essential 1" in heroku("pg:info", "-a", "tiny"), timeout=60, interval=1,
+                 what="essential-1")
+    sim.wait_for(lambda: sim.writes("tiny")["acknowledged"] > 0, what="writes")
+    assert sim.writes("tiny")["missing"] == 0
