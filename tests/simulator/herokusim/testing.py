@@ -21,12 +21,29 @@ from pathlib import Path
 import requests
 import yaml
 
+from .pg import spawn
+
 ACCEPT = "application/vnd.heroku+json; version=3"
 
 
 def scratch_root() -> str:
     shm = Path("/dev/shm")
     return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else "/tmp"
+
+
+def processes_under(path: Path) -> list[str]:
+    """Command lines of live processes that mention `path` (a simulator's data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(path) in cmdline:
+            found.append(f"{entry.name}: {cmdline.strip()}")
+    return found
 
 
 def free_port() -> int:
@@ -52,10 +69,12 @@ class SimulatorProcess:
     def start(self) -> "SimulatorProcess":
         path = self.data_dir / "fixture.yml"
         path.write_text(yaml.safe_dump(self.fixture))
-        self.proc = subprocess.Popen(
+        # SIGTERM on the test process's death: the simulator still stops its clusters and dynos.
+        self.proc = spawn(
             [sys.executable, "-m", "herokusim.cli", "serve", "--port", str(self.port),
              "--data-dir", str(self.data_dir), "--fixture", str(path)],
-            stdout=subprocess.PIPE, stderr=open(self.data_dir / "server.log", "wb"), text=True)
+            death_signal=signal.SIGTERM, stdout=subprocess.PIPE,
+            stderr=open(self.data_dir / "server.log", "wb"), text=True)
         deadline = time.monotonic() + self.start_timeout
         line = ""
         while time.monotonic() < deadline:
@@ -90,18 +109,7 @@ class SimulatorProcess:
         self.cleanup()
 
     def leftover_processes(self) -> list[str]:
-        """Command lines of live processes that mention this simulator's data dir."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if str(self.data_dir) in cmdline:
-                found.append(f"{entry.name}: {cmdline.strip()}")
-        return found
+        return processes_under(self.data_dir)
 
     def log_tail(self, lines: int = 40) -> str:
         path = self.data_dir / "server.log"

@@ -2,28 +2,20 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
+import yaml
 
 from herokusim.testing import SimulatorProcess
 
+# The example fixture, exactly as written, plus short timings for tests.
 BASIC = {
-    "tokens": ["sim-token"],
+    **yaml.safe_load((Path(__file__).parents[1] / "examples" / "sushi.yml").read_text()),
     "timings": {"provision_seconds": 0.5, "follower_provision_seconds": 0.2,
                 "release_phase_seconds": 0.5, "upgrade_prepare_seconds": 0.5,
                 "upgrade_step_seconds": 0.05, "maintenance_prepare_seconds": 0.5,
                 "essential_change_seconds": 0.3, "unfollow_seconds": 0.1},
-    "apps": [
-        {"name": "sushi", "formation": {"web": 1, "worker": 1}},
-        {"name": "private-spaces-example", "space": "example-space", "formation": {"web": 1}},
-    ],
-    "databases": [
-        {"addon": "postgresql-lavender-12345", "app": "sushi", "plan": "standard-0", "version": "15",
-         "attachments": ["DATABASE", "HEROKU_POSTGRESQL_LAVENDER"], "seed_rows": 1000},
-        {"addon": "looking-simply-2449", "app": "sushi", "plan": "standard-0", "version": "15",
-         "attachments": ["HEROKU_POSTGRESQL_GREEN"],
-         "attached_to": {"private-spaces-example": ["DATABASE"]}},
-    ],
 }
 
 

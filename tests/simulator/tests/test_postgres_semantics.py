@@ -2,12 +2,9 @@
 ledger, and start/stop speed with no process left behind."""
 from __future__ import annotations
 
-import time
-
 import psycopg
 
 from conftest import scenario
-from herokusim.testing import SimulatorProcess
 
 SEED_TABLE = "items"
 
@@ -139,22 +136,46 @@ def test_writes_ledger_catches_a_lost_write(sim):
     assert report["missing"] == 1 and report["acknowledged"] > 20
 
 
-def test_start_and_stop_three_databases_two_followers_fast():
-    fixture = scenario(databases=[
-        {"addon": "db-one", "app": "sushi", "plan": "standard-0", "attachments": ["DATABASE"]},
-        {"addon": "db-two", "app": "sushi", "plan": "standard-0"},
-        {"addon": "db-three", "app": "private-spaces-example", "plan": "private-0", "attachments": ["DATABASE"]},
-        {"addon": "db-one-follower", "app": "sushi", "plan": "standard-0", "follows": "db-one"},
-        {"addon": "db-three-follower", "app": "private-spaces-example", "plan": "private-0", "follows": "db-three"},
-    ])
-    started = time.monotonic()
-    sim = SimulatorProcess(fixture).start()
-    try:
-        assert len(sim.get("/addons").json()) == 5
-    finally:
-        sim.stop()
-    elapsed = time.monotonic() - started
-    leftovers = sim.leftover_processes()
-    sim.cleanup()
-    assert not leftovers
-    assert elapsed < 10, f"start+stop took {elapsed:.1f}s"
+def test_injected_upgrade_failure_is_reported_and_resumable(start_simulator):
+    sim = start_simulator(scenario(
+        apps=[{"name": "tiny", "formation": {"web": 0}}],
+        databases=[{"addon": "essential-db", "app": "tiny", "plan": "essential-0", "version": "15",
+                    "attachments": ["DATABASE"], "seed_rows": 10}]))
+    sim.admin("POST", "/databases/essential-db/fail-next-upgrade")
+    assert sim.post("/client/v11/databases/essential-db/upgrade/run", json={"version": "16"}).status_code == 200
+    status = sim.wait_for(lambda: (s := sim.get("/client/v11/databases/essential-db/upgrade/wait_status").json())
+                          ["waiting?"] is False and s, what="upgrade to end")
+    assert status["error?"] is True
+    assert status["message"] == "version upgrade error, check your Heroku email notifications for details"
+    assert query(sim.database_url("tiny"), "SHOW server_version")[0].startswith("15")
+    assert sim.post("/client/v11/databases/essential-db/upgrade/run", json={"version": "16"}).status_code == 200
+    sim.wait_for(lambda: not sim.get("/client/v11/databases/essential-db/upgrade/wait_status").json()["waiting?"],
+                 what="resumed upgrade")
+    assert query(sim.database_url("tiny"), f"SELECT count(*) FROM {SEED_TABLE}")[0] == 10
+
+
+def test_promote_with_release_phase(start_simulator):
+    sim = start_simulator(scenario(
+        apps=[{"name": "sushi", "formation": {"web": 1, "release": 0}}],
+        databases=[
+            {"addon": "old-db", "app": "sushi", "plan": "standard-0", "attachments": ["DATABASE"]},
+            {"addon": "new-db", "app": "sushi", "plan": "standard-0", "attachments": ["HEROKU_POSTGRESQL_RED"]},
+        ]))
+    old_url = sim.database_url("sushi")
+    sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes on the old primary")
+    resp = sim.post("/addon-attachments", json={"addon": {"name": "new-db"}, "app": {"name": "sushi"},
+                                                "name": "DATABASE", "confirm": "sushi"})
+    assert resp.status_code == 201
+    latest = sim.get("/apps/sushi/releases", headers={"Range": "version ..; max=2, order=desc"}).json()
+    assert [r["description"] for r in latest] == ["Attach DATABASE (@ref:new-db)", "Detach DATABASE (@ref:old-db)"]
+    assert latest[0]["status"] == "pending"
+    sim.wait_for(lambda: sim.get(f"/apps/sushi/releases/{latest[0]['id']}").json()["status"] == "succeeded",
+                 what="release phase")
+    assert sim.database_url("sushi") != old_url
+    # Dynos restart onto the new DATABASE_URL once the release phase succeeded.
+    new_url = sim.database_url("sushi")
+    sim.wait_for(lambda: query(new_url, "SELECT to_regclass('sim_writes') IS NOT NULL")[0] and
+                 query(new_url, "SELECT count(*) FROM sim_writes")[0] > 0, what="writes on the new primary")
+    unconfirmed = sim.post("/addon-attachments", json={"addon": {"name": "old-db"}, "app": {"name": "sushi"},
+                                                       "name": "DATABASE"})
+    assert unconfirmed.status_code == 422 and unconfirmed.json()["id"] == "confirmation_required"
