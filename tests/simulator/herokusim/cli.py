@@ -17,10 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--data-dir", type=Path, required=True,
                      help="where clusters and dyno ledgers live (reachable by the postgres user)")
     run.add_argument("--fixture", type=Path, help="YAML scenario to load at start")
+    run.add_argument("--template-cache", type=Path,
+                     help="share initdb templates between runs in this directory (keyed by binaries)")
     run.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    return serve(args.port, args.data_dir, args.fixture)
+    return serve(args.port, args.data_dir, args.fixture, args.template_cache)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,10 @@ def _ipv6_loopback() -> bool:
         return False
 
 
-def serve(port: int, data_dir: Path, fixture_path: Path | None) -> int:
+def serve(port: int, data_dir: Path, fixture_path: Path | None,
+          template_cache: Path | None = None) -> int:
     raw = fixture.read(fixture_path) if fixture_path else {}
-    sim = Simulator(data_dir, fixture.timings(raw))
+    sim = Simulator(data_dir, fixture.timings(raw), template_cache)
 
     def stop(signum, _frame):
         raise _Stop(signum)

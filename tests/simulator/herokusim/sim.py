@@ -21,11 +21,12 @@ log = logging.getLogger("herokusim")
 
 
 class Simulator:
-    def __init__(self, data_dir: Path, timings: Timings | None = None) -> None:
+    def __init__(self, data_dir: Path, timings: Timings | None = None,
+                 template_cache: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.timings = timings or Timings()
         self.store = Store()
-        self.pg = ClusterManager(PgEnv(self.data_dir / "pg"))
+        self.pg = ClusterManager(PgEnv(self.data_dir / "pg", template_cache))
         self.versions: list[str] = self.pg.env.versions()
         self.dynos = DynoSupervisor(self.data_dir / "dynos", spawn=spawn,
                                     write_interval=self.timings.write_interval)

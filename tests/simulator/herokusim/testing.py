@@ -8,6 +8,7 @@ the unprivileged postgres user, and copying cluster templates in tmpfs is ~10x f
 """
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import signal
@@ -24,6 +25,24 @@ import yaml
 from .pg import spawn
 
 ACCEPT = "application/vnd.heroku+json; version=3"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+# The issue's example fixture, exactly as written, plus short timings for tests.
+BASIC = {
+    **yaml.safe_load((EXAMPLES / "sushi.yml").read_text()),
+    "timings": {"provision_seconds": 0.5, "follower_provision_seconds": 0.2,
+                "release_phase_seconds": 0.5, "upgrade_prepare_seconds": 0.5,
+                "upgrade_step_seconds": 0.05, "maintenance_prepare_seconds": 0.5,
+                "essential_change_seconds": 0.3, "unfollow_seconds": 0.1},
+}
+
+
+def scenario(**changes) -> dict:
+    """The issue's example fixture, with top-level sections replaced or extended."""
+    fixture = copy.deepcopy(BASIC)
+    for key, value in changes.items():
+        fixture[key] = value
+    return fixture
 
 
 def scratch_root() -> str:
@@ -72,7 +91,8 @@ class SimulatorProcess:
         # SIGTERM on the test process's death: the simulator still stops its clusters and dynos.
         self.proc = spawn(
             [sys.executable, "-m", "herokusim.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(self.data_dir), "--fixture", str(path)],
+             "--data-dir", str(self.data_dir), "--fixture", str(path),
+             "--template-cache", str(Path(scratch_root()) / "herokusim-templates")],
             death_signal=signal.SIGTERM, stdout=subprocess.PIPE,
             stderr=open(self.data_dir / "server.log", "wb"), text=True)
         deadline = time.monotonic() + self.start_timeout

@@ -6,16 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from conftest import scenario
-from herokusim.testing import SimulatorProcess, processes_under
+from herokusim.testing import SimulatorProcess, processes_under, scenario
 
 OWNER = """
 import sys
-sys.path.insert(0, {tests!r})
-from conftest import scenario
-from herokusim.testing import SimulatorProcess, processes_under
+from herokusim.testing import SimulatorProcess, scenario
 sim = SimulatorProcess(scenario()).start()
 print(sim.data_dir, flush=True)
 sys.stdin.read()
@@ -44,7 +40,7 @@ def test_start_and_stop_three_databases_two_followers_fast():
 
 
 def test_no_orphans_when_the_owner_is_killed():
-    owner = subprocess.Popen([sys.executable, "-c", OWNER.format(tests=str(Path(__file__).parent))],
+    owner = subprocess.Popen([sys.executable, "-c", OWNER],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     data_dir = owner.stdout.readline().strip()
     assert data_dir, "the owner did not start a simulator"

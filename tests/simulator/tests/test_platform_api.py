@@ -3,8 +3,8 @@ resolvers, plan and follower rules."""
 from __future__ import annotations
 
 import requests
+from herokusim.testing import scenario
 
-from conftest import scenario
 
 SDK = {"Accept": "application/vnd.heroku+json; version=3.sdk", "Accept-Inclusion": "addon:plan,config_vars"}
 

@@ -3,8 +3,8 @@ ledger, and start/stop speed with no process left behind."""
 from __future__ import annotations
 
 import psycopg
+from herokusim.testing import scenario
 
-from conftest import scenario
 
 SEED_TABLE = "items"
 

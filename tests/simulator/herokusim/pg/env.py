@@ -10,13 +10,16 @@ Layout under base_dir:
     s/                  unix sockets of every server (0700: the simulator's
                         own trust-authenticated superuser connections)
     templates/<major>/  an initdb'ed data directory per major version, copied
-                        for every new cluster (much faster than initdb)
+                        for every new cluster (much faster than initdb); with
+                        `template_cache`, kept there instead and shared by every
+                        simulator on the machine (keyed by the binaries' paths)
     clusters/<name>/    one directory per cluster (see cluster.py)
     work/               working directory of the tools (pg_upgrade writes there)
 
 All methods are thread-safe.
 """
 
+import hashlib
 import os
 import pwd
 import secrets
@@ -60,7 +63,7 @@ log_line_prefix = '%m [%p] %q%u@%d '
 
 
 class PgEnv:
-    def __init__(self, base_dir: Path):
+    def __init__(self, base_dir: Path, template_cache: Path | None = None):
         self.base_dir = Path(base_dir).absolute()
         self.account = pwd.getpwnam(SUPERUSER) if os.geteuid() == 0 else None
         self._installed = binaries.installed()
@@ -73,7 +76,12 @@ class PgEnv:
         self.socket_dir = self._mkdir(self.base_dir / "s", 0o700)
         if len(f"{self.socket_dir}/.s.PGSQL.65535") > _SOCKET_PATH_MAX:
             raise PgError(f"base_dir {self.base_dir} is too long for unix socket paths")
-        self.templates_dir = self._mkdir(self.base_dir / "templates")
+        if template_cache is None:
+            self.templates_dir = self._mkdir(self.base_dir / "templates")
+        else:
+            key = hashlib.sha1(repr(sorted(self._installed.items())).encode()).hexdigest()[:12]
+            self._mkdir(Path(template_cache))
+            self.templates_dir = self._mkdir(Path(template_cache) / key)
         self.clusters_dir = self._mkdir(self.base_dir / "clusters")
         self.work_dir = self._mkdir(self.base_dir / "work", 0o700)
         try:
