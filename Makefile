@@ -8,13 +8,16 @@ PG15_BIN := /usr/lib/postgresql/15/bin
 HEROKU_CLI_VERSION := 11.10.0
 HEROKU_CLI := .cache/heroku-cli/node_modules/.bin/heroku
 PYTEST := $(PY) -m pytest -p no:cacheprovider --timeout=900
+# Simulator tests mostly wait on real clusters and dynos: run them three at a time.
+PARALLEL ?= -n 3
 
-.PHONY: test demo setup postgres heroku-cli unit simulator-tests clean
+.PHONY: test demo setup postgres heroku-cli unit simulator-tests integration clean
 
 # Each suite in its own pytest run: their conftest modules share a name.
 test: setup heroku-cli
 	$(PYTEST) tests/unit
-	$(PYTEST) tests/simulator/tests
+	$(PYTEST) $(PARALLEL) tests/simulator/tests
+	$(PYTEST) $(PARALLEL) tests/integration
 
 demo: setup
 	@echo "make demo: the upgrade playbook is not built yet (see the open issues); the simulator is: see README."
@@ -47,7 +50,10 @@ unit: setup
 	$(PYTEST) tests/unit
 
 simulator-tests: setup heroku-cli
-	$(PYTEST) tests/simulator/tests
+	$(PYTEST) $(PARALLEL) tests/simulator/tests
+
+integration: setup
+	$(PYTEST) $(PARALLEL) tests/integration
 
 clean:
 	rm -rf $(VENV) .cache

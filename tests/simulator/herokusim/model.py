@@ -98,7 +98,7 @@ class Database:
     failure: str | None = None       # provisioning error shown by wait_status
     upgrade: Upgrade | None = None
     maintenance: Maintenance | None = None
-    fail_next_upgrade: bool = False
+    fail_next: set[str] = field(default_factory=set)   # injected failures: upgrade, copy
 
     @property
     def available(self) -> bool:

@@ -56,3 +56,12 @@ def test_token_revoked_mid_run(sim):
     sim.admin("DELETE", "/tokens/sim-token")
     revoked = sim.get("/apps/sushi")
     assert revoked.status_code == 401 and revoked.json()["id"] == "unauthorized"
+
+
+def test_fault_after_serving_loses_the_response(sim):
+    """`after`: the change is made, but the client only sees a 5xx (an uncertain write)."""
+    sim.admin("POST", "/faults", json={"method": "PATCH", "path": "^/apps/sushi$", "status": 503,
+                                       "times": 1, "after": True})
+    lost = sim.patch("/apps/sushi", json={"maintenance": True})
+    assert lost.status_code == 503
+    assert sim.get("/apps/sushi").json()["maintenance"] is True

@@ -58,6 +58,25 @@ def colour_of(sim, app: str, addon: str) -> str:
     return names[0]
 
 
+def create_database(heroku, app: str, plan: str, *config: str) -> tuple[str, str]:
+    """addons:create + pg:wait; returns the new add-on's name and colour attachment."""
+    before = addon_names(heroku.sim, app)
+    heroku("addons:create", f"heroku-postgresql:{plan}", "-a", app, "--", *config)
+    name = new_addon(heroku.sim, app, before)["name"]
+    heroku("pg:wait", "-a", app)
+    return name, colour_of(heroku.sim, app, name)
+
+
+def enter_window(heroku, app: str, *scale: str) -> None:
+    heroku("maintenance:on", "-a", app)
+    heroku("ps:scale", *scale, "-a", app)
+
+
+def leave_window(heroku, app: str, *scale: str) -> None:
+    heroku("ps:scale", *scale, "-a", app)
+    heroku("maintenance:off", "-a", app)
+
+
 def wait_caught_up(heroku, db: str, app: str) -> None:
     heroku.sim.wait_for(lambda: re.search(r"Behind By:\s+0 commits", heroku("pg:info", db, "-a", app)),
                         timeout=60, interval=1, what="0 commits behind")
@@ -67,23 +86,17 @@ def test_follower_changeover_003(heroku):
     sim = heroku.sim
     out = heroku("pg:info", "-a", "sushi")
     assert re.search(r"^=== (.+, )?DATABASE_URL(,|$)", out, re.M) and "Standard 0" in out
-    before = addon_names(sim, "sushi")
-    heroku("addons:create", "heroku-postgresql:standard-2", "-a", "sushi", "--", "--follow", "DATABASE_URL")
-    follower = new_addon(sim, "sushi", before)["name"]
+    follower, colour = create_database(heroku, "sushi", "standard-2", "--follow", "DATABASE_URL")
     heroku("addons:wait", follower, "-a", "sushi")
-    heroku("pg:wait", "-a", "sushi")
-    colour = colour_of(sim, "sushi", follower)
     out = heroku("pg:info", colour, "-a", "sushi")
     assert "Following:" in out and "Behind By:" in out
-    heroku("maintenance:on", "-a", "sushi")
-    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    enter_window(heroku, "sushi", "web=0", "worker=0")
     wait_caught_up(heroku, colour, "sushi")
     heroku("pg:unfollow", colour + "_URL", "--confirm", "sushi", "-a", "sushi")
     sim.wait_for(lambda: "Forked From:" in heroku("pg:info", colour, "-a", "sushi"), timeout=30, interval=1,
                  what="Forked From")
     heroku("pg:promote", colour, "-a", "sushi")
-    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
-    heroku("maintenance:off", "-a", "sushi")
+    leave_window(heroku, "sushi", "web=1", "worker=1")
     assert heroku("maintenance", "-a", "sushi").strip().endswith("off")
     url = heroku("config:get", "DATABASE_URL", "-a", "sushi").strip()
     assert url == sim.get("/apps/sushi/config-vars").json()[colour + "_URL"]
@@ -101,45 +114,30 @@ def test_private_space_migration_000(heroku):
     sim = heroku.sim
     target = "private-spaces-example"
     heroku("pg:info", "-a", "sushi")
-    before = addon_names(sim, target)
-    heroku("addons:create", "heroku-postgresql:private-0", "-a", target, "--",
-           "--follow", "postgresql-lavender-12345")
-    follower = new_addon(sim, target, before)["name"]
-    heroku("pg:wait", "-a", target)
-    colour = colour_of(sim, target, follower)
-    for app in ("sushi", target):
-        heroku("maintenance:on", "-a", app)
-    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
-    heroku("ps:scale", "web=0", "-a", target)
+    follower, colour = create_database(heroku, target, "private-0", "--follow", "postgresql-lavender-12345")
+    enter_window(heroku, "sushi", "web=0", "worker=0")
+    enter_window(heroku, target, "web=0")
     wait_caught_up(heroku, colour, target)
     heroku("pg:unfollow", colour, "--confirm", target, "-a", target)
     sim.wait_for(lambda: "Forked From:" in heroku("pg:info", colour, "-a", target), timeout=30, interval=1,
                  what="Forked From")
     heroku("pg:promote", colour, "-a", target)
-    heroku("ps:scale", "web=1", "-a", target)
-    heroku("maintenance:off", "-a", target)
+    leave_window(heroku, target, "web=1")
     out = heroku("pg:info", "DATABASE_URL", "-a", target)
     assert "Private 0" in out and follower in out
 
 
 def test_version_upgrade_002(heroku):
     sim = heroku.sim
-    before = addon_names(sim, "sushi")
-    heroku("addons:create", "heroku-postgresql:standard-0", "-a", "sushi", "--", "--follow", "DATABASE_URL")
-    follower = new_addon(sim, "sushi", before)["name"]
-    heroku("pg:wait", "-a", "sushi")
-    colour = colour_of(sim, "sushi", follower)
-    heroku("maintenance:on", "-a", "sushi")
-    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    _, colour = create_database(heroku, "sushi", "standard-0", "--follow", "DATABASE_URL")
+    enter_window(heroku, "sushi", "web=0", "worker=0")
     wait_caught_up(heroku, colour, "sushi")
     heroku("pg:upgrade:run", colour, "--version", "16", "--confirm", "sushi", "-a", "sushi")
     out = heroku("pg:upgrade:wait", colour, "--wait-interval", "1", "-a", "sushi")
     assert "final cleanup" in out or "upgrade complete" in out
     heroku("pg:promote", colour, "-a", "sushi")
-    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
-    heroku("maintenance:off", "-a", "sushi")
-    out = heroku("pg:info", "DATABASE_URL", "-a", "sushi")
-    assert re.search(r"PG Version:\s+16", out)
+    leave_window(heroku, "sushi", "web=1", "worker=1")
+    assert re.search(r"PG Version:\s+16", heroku("pg:info", "DATABASE_URL", "-a", "sushi"))
     # The direct method on the remaining 15 database: prepare, wait, run, wait.
     heroku("pg:upgrade:prepare", "HEROKU_POSTGRESQL_GREEN", "--version", "16", "--confirm", "sushi", "-a", "sushi")
     out = heroku("pg:upgrade:wait", "HEROKU_POSTGRESQL_GREEN", "--wait-interval", "1", "-a", "sushi")
@@ -152,19 +150,13 @@ def test_version_upgrade_002(heroku):
 
 def test_pg_copy_002(heroku):
     sim = heroku.sim
-    before = addon_names(sim, "sushi")
-    heroku("addons:create", "heroku-postgresql:standard-0", "-a", "sushi", "--", "--version", "16")
-    target = new_addon(sim, "sushi", before)["name"]
-    heroku("pg:wait", "-a", "sushi")
-    colour = colour_of(sim, "sushi", target)
-    heroku("maintenance:on", "-a", "sushi")
-    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    _, colour = create_database(heroku, "sushi", "standard-0", "--version", "16")
+    enter_window(heroku, "sushi", "web=0", "worker=0")
     out = heroku("pg:copy", "DATABASE_URL", colour, "--confirm", colour.replace("HEROKU_POSTGRESQL_", ""),
                  "-a", "sushi")
     assert "Copying" in out or "done" in out.lower()
     heroku("pg:promote", colour, "-a", "sushi")
-    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
-    heroku("maintenance:off", "-a", "sushi")
+    leave_window(heroku, "sushi", "web=1", "worker=1")
     assert re.search(r"PG Version:\s+16", heroku("pg:info", "DATABASE_URL", "-a", "sushi"))
     sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes")
     assert sim.writes("sushi")["missing"] == 0
@@ -175,13 +167,11 @@ def test_plan_change_addons_upgrade_003(heroku):
     heroku("addons:upgrade", "postgresql-lavender-12345", "heroku-postgresql:standard-2", "-a", "sushi")
     sim.wait_for(lambda: "ready" in heroku("data:maintenances:info", "postgresql-lavender-12345", "-a", "sushi"),
                  timeout=60, interval=1, what="maintenance ready")
-    heroku("maintenance:on", "-a", "sushi")
-    heroku("ps:scale", "web=0", "worker=0", "-a", "sushi")
+    enter_window(heroku, "sushi", "web=0", "worker=0")
     heroku("data:maintenances:run", "postgresql-lavender-12345", "--wait", "-a", "sushi")
     sim.wait_for(lambda: "completed" in heroku("data:maintenances:info", "postgresql-lavender-12345", "-a", "sushi"),
                  timeout=60, interval=1, what="maintenance completed")
-    heroku("ps:scale", "web=1", "worker=1", "-a", "sushi")
-    heroku("maintenance:off", "-a", "sushi")
+    leave_window(heroku, "sushi", "web=1", "worker=1")
     assert "Standard 2" in heroku("pg:info", "DATABASE_URL", "-a", "sushi")
     sim.wait_for(lambda: sim.writes("sushi")["acknowledged"] > 0, what="writes")
     assert sim.writes("sushi")["missing"] == 0

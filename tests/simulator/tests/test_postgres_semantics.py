@@ -141,7 +141,7 @@ def test_injected_upgrade_failure_is_reported_and_resumable(start_simulator):
         apps=[{"name": "tiny", "formation": {"web": 0}}],
         databases=[{"addon": "essential-db", "app": "tiny", "plan": "essential-0", "version": "15",
                     "attachments": ["DATABASE"], "seed_rows": 10}]))
-    sim.admin("POST", "/databases/essential-db/fail-next-upgrade")
+    sim.admin("POST", "/databases/essential-db/fail-next", json={"operation": "upgrade"})
     assert sim.post("/client/v11/databases/essential-db/upgrade/run", json={"version": "16"}).status_code == 200
     status = sim.wait_for(lambda: (s := sim.get("/client/v11/databases/essential-db/upgrade/wait_status").json())
                           ["waiting?"] is False and s, what="upgrade to end")
@@ -179,3 +179,18 @@ def test_promote_with_release_phase(start_simulator):
     unconfirmed = sim.post("/addon-attachments", json={"addon": {"name": "old-db"}, "app": {"name": "sushi"},
                                                        "name": "DATABASE"})
     assert unconfirmed.status_code == 422 and unconfirmed.json()["id"] == "confirmation_required"
+
+
+def test_injected_copy_failure_is_reported_with_logs(sim):
+    created = sim.post("/apps/sushi/addons", json={"plan": "heroku-postgresql:standard-0"}).json()
+    wait_available(sim, created["id"])
+    sim.admin("POST", f"/databases/{created['name']}/fail-next", json={"operation": "copy"})
+    config = sim.get("/apps/sushi/config-vars").json()
+    target_var = next(v for v in created["config_vars"] if v != "DATABASE_URL")
+    uuid = sim.post(f"/client/v11/databases/{created['id']}/transfers", json={
+        "from_name": "DATABASE", "from_url": config["DATABASE_URL"],
+        "to_name": target_var[:-4], "to_url": config[target_var]}).json()["uuid"]
+    done = sim.wait_for(lambda: (t := sim.get(f"/client/v11/apps/sushi/transfers/{uuid}?verbose=true").json())
+                        ["finished_at"] and t, what="copy to end")
+    assert done["succeeded"] is False
+    assert any("injected failure" in line["message"] for line in done["logs"])

@@ -117,8 +117,11 @@ def replay(ident):
     return jsonify({"paused": paused})
 
 
-@bp.post("/databases/<ident>/fail-next-upgrade")
-def fail_next_upgrade(ident):
-    addon = addon_ops.require(sim(), ident)
-    addon.db.fail_next_upgrade = True
+@bp.post("/databases/<ident>/fail-next")
+def fail_next(ident):
+    """The next `upgrade` of this database, or `copy` onto it, fails as Heroku reports it."""
+    operation = body().get("operation")
+    if operation not in ("upgrade", "copy"):
+        raise invalid("operation must be upgrade or copy.")
+    addon_ops.require(sim(), ident).db.fail_next.add(operation)
     return jsonify({"ok": True})

@@ -17,6 +17,7 @@ class Fault:
     times: int | None = None    # how many requests it hits; None = unlimited
     probability: float = 1.0
     retry_after: str | None = None
+    after: bool = False         # serve the request, then answer `status`: a lost response
     hits: int = 0
     id: int = 0
 
@@ -35,7 +36,7 @@ class Faults:
         self._next = 1
 
     def add(self, spec: dict) -> Fault:
-        allowed = {"method", "path", "status", "latency", "times", "probability", "retry_after"}
+        allowed = {"method", "path", "status", "latency", "times", "probability", "retry_after", "after"}
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")

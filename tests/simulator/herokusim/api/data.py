@@ -101,10 +101,7 @@ def maintenance(ident):
 
 @bp.post("/data/maintenances/v1/<ident>/run")
 def maintenance_run(ident):
-    addon = addon_ops.require(sim(), ident)
-    app = sim().store.apps[addon.app]
-    confirm = body().get("confirm") or request.args.get("confirm")
-    return jsonify(maintenances.run(sim(), addon, app, confirm))
+    return jsonify(maintenances.run(sim(), addon_ops.require(sim(), ident)))
 
 
 @bp.get("/data/maintenances/v1/apps/<app>")

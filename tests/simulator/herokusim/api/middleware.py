@@ -47,12 +47,16 @@ def install(app: Flask, tokens: set[str], faults: Faults, limiter: RateLimiter, 
         if fault is not None:
             if fault.latency:
                 time.sleep(fault.latency)
-            if fault.status:
+            if fault.status and fault.after:
+                g.lost_response = fault
+            elif fault.status:
                 return _fault_response(fault)
         return None
 
     @app.after_request
     def _after(response: Response) -> Response:
+        if g.get("lost_response") is not None:
+            response = _fault_response(g.lost_response)
         response.headers["Request-Id"] = getattr(g, "request_id", str(uuid.uuid4()))
         response.headers["RateLimit-Remaining"] = str(getattr(g, "remaining", limiter.remaining()))
         if not request.path.startswith(ADMIN_PREFIX):

@@ -5,8 +5,8 @@ import datetime as dt
 import time
 
 from .. import clock
-from ..errors import confirmation_required, invalid
-from ..model import Addon, App, Maintenance
+from ..errors import invalid
+from ..model import Addon, Maintenance
 from ..sim import Simulator
 from .addons import find_plan
 from .databases import rebuild_followers, swap_cluster
@@ -69,17 +69,16 @@ def _prepare(sim: Simulator, addon: Addon) -> None:
         maint.required_by = clock.now() + dt.timedelta(days=14)
 
 
-def run(sim: Simulator, addon: Addon, app: App, confirm: str | None) -> dict:
-    """POST /data/maintenances/v1/{id}/run: `running` at once, then the changeover."""
+def run(sim: Simulator, addon: Addon) -> dict:
+    """POST /data/maintenances/v1/{id}/run: `running` at once, then the changeover.
+
+    The real endpoint takes no body: refusing to run outside maintenance mode unless
+    confirmed is the client's job (the CLI's `--confirm`), so it is not checked here."""
     if not addon.plan.production:
         raise invalid("You can't trigger maintenance on an Essential tier database.")
     maint = addon.db.maintenance
     if maint is None or maint.status != "ready":
         raise invalid(f"There is no maintenance ready to run for {addon.name}.")
-    if not app.maintenance and confirm != app.name:
-        raise confirmation_required(
-            f"{app.name} is not in maintenance mode. To proceed, put the application into "
-            f"maintenance mode or confirm with the app name.")
     with sim.store.lock:
         maint.status, maint.started_at = "running", clock.now()
     sim.submit(f"maintenance {addon.name}", _changeover, sim, addon)

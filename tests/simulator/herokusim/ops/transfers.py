@@ -54,6 +54,9 @@ def _copy(sim: Simulator, transfer: Transfer, source: Addon, target: Addon) -> N
         transfer.processed_bytes = processed
 
     try:
+        if "copy" in target.db.fail_next:
+            target.db.fail_next.discard("copy")
+            raise RuntimeError("pg_restore: error: could not execute query: injected failure")
         target.db.cluster.copy_from(source.db.cluster, progress)
         transfer.succeeded = True
         transfer.log("Copy completed")

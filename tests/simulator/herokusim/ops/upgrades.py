@@ -81,8 +81,8 @@ def _upgrade(sim: Simulator, addon: Addon, target: str) -> None:
         step("stopping writes")
     step("upgrading database with pg_upgrade")
     try:
-        if db.fail_next_upgrade:
-            db.fail_next_upgrade = False
+        if "upgrade" in db.fail_next:
+            db.fail_next.discard("upgrade")
             raise RuntimeError("injected failure")
         db.cluster.upgrade(target)
     except Exception:

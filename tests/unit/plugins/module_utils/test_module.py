@@ -90,8 +90,8 @@ def test_merges_the_wait_options_and_fails_without_a_key(capsys, server, heroku_
     def action(module):
         module.exit(options=sorted(k for k in module.params if k.startswith("wait")))
 
-    _, result = run(capsys, server, {"app": "sushi"}, wait=True, action=action)
-    assert result["options"] == ["wait", "wait_sleep", "wait_timeout"]
+    code, result = run(capsys, server, {"app": "sushi"}, wait=True, action=action)
+    assert code == 0 and result["options"] == ["wait", "wait_sleep", "wait_timeout"]
 
     with patch_module_args({"app": "sushi", "api_url": f"http://127.0.0.1:{server.port}"}), pytest.raises(SystemExit):
         HerokuModule({"app": {"type": "str"}})

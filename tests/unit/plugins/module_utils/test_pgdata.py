@@ -66,10 +66,10 @@ def test_database_info_normalises_a_follower_without_leaking_credentials():
 
 
 def test_database_info_of_a_leader_and_a_fork():
-    leader = database_info(FakeClient(follower_body(
-        following=None, leader=None, info=[{"name": "Followers", "values": [FOLLOWER_URL, "postgres://other:5432/x"]},
-                                           {"name": "Forked From", "values": [LEADER_URL]}])), "id-2",
-        names={url_key(FOLLOWER_URL): "postgresql-curved-2"})
+    info = [{"name": "Followers", "values": [FOLLOWER_URL, "postgres://other:5432/x"]},
+            {"name": "Forked From", "values": [LEADER_URL]}]
+    body = follower_body(following=None, leader=None, info=info)
+    leader = database_info(FakeClient(body), "id-2", names={url_key(FOLLOWER_URL): "postgresql-curved-2"})
     assert (leader["following"], leader["behind_by"], leader["leader"]) == (False, None, None)
     # Names it can resolve, and host:port/path for the ones it cannot.
     assert leader["followers"] == ["postgresql-curved-2", "other:5432/x"]
@@ -92,6 +92,12 @@ def test_url_names_maps_config_var_values_to_add_on_names():
     config = {"DATABASE_URL": LEADER_URL, "HEROKU_POSTGRESQL_WHITE_URL": FOLLOWER_URL, "OTHER": "x"}
     assert url_names(config, attachments) == {url_key(LEADER_URL): "postgresql-shaped-1",
                                               url_key(FOLLOWER_URL): "postgresql-curved-2"}
+
+
+def test_url_key_drops_credentials_whatever_they_hold():
+    assert url_key("postgres://u:p/a#s?s@host.example:5432/db") == "host.example:5432/db"
+    assert url_key("postgres://host.example/db") == "host.example/db"
+    assert url_key("not a url") is None and url_key(None) is None
 
 
 def test_not_provisioned_is_the_message_less_404():

@@ -1,0 +1,139 @@
+# Copyright: (c) 2026, herokuops.postgres contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# This module_utils is PRIVATE to the herokuops.postgres collection: it may change or
+# disappear without notice. Do not use it from other collections.
+
+"""The base every module builds on: argument spec, client, result, failures, audit trail."""
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+from urllib.parse import quote
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, heroku_argument_spec
+from ._pg import PG_SERVICE, DatabaseNotFoundError, resolve_attachment
+from ._wait import WaitTimeoutError, wait_argument_spec, wait_for
+
+
+class HerokuModule:
+    """Base: builds AnsibleModule with heroku_argument_spec() (+ wait_argument_spec() when wait=True)
+    merged with the module's own spec, supports_check_mode=True; owns self.client (HerokuClient from
+    params), self.result = {"changed": False}, self.module.
+
+    Every exit and failure carries api_calls: the requests made, or only planned in check mode.
+    """
+
+    def __init__(self, argument_spec, wait=False, **ansible_module_kwargs):
+        spec = heroku_argument_spec()
+        if wait:
+            spec.update(wait_argument_spec())
+        spec.update(argument_spec)
+        ansible_module_kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **ansible_module_kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.result = {"changed": False}
+        self.client = None
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        try:
+            self.client = HerokuClient(**{name: self.params[name] for name in heroku_argument_spec()})
+        except HerokuError as exc:
+            self.module.fail_json(msg=str(exc))
+
+    @property
+    def api_calls(self):
+        return self.client.calls if self.client else []
+
+    def mark_changed(self):
+        self.result["changed"] = True
+
+    def set_diff(self, before, after):
+        """Record a diff when the task runs with --diff; callers pass data without secrets."""
+        if self.module._diff:
+            self.result["diff"] = {"before": before, "after": after}
+
+    def fail(self, doing, error=None, **extra):
+        """Fail with "<doing> failed: <why>"; error may be an exception or a sentence.
+
+        HerokuError texts never contain a secret (the client keeps tokens and URLs with
+        credentials out of them), so they are safe to show.
+        """
+        msg = f"{doing} failed" + (f": {error}" if error else "")
+        if isinstance(error, HerokuAPIError):
+            extra.setdefault("failure", error.to_dict())
+        elif isinstance(error, WaitTimeoutError):
+            extra.setdefault("failure", {"waiting_for": error.what, "timeout": error.timeout,
+                                         "duration": round(error.duration, 3), "state": error.state})
+        self.module.fail_json(msg=msg, **{**self.result, **extra, "api_calls": self.api_calls})
+
+    def refuse(self, why, **extra):
+        """Fail before (or instead of) a change the module judges unsafe; why is the whole message."""
+        self.module.fail_json(msg=why, **{**self.result, **extra, "api_calls": self.api_calls})
+
+    def call(self, doing, fn, *args, **kwargs):
+        """Return fn(*args, **kwargs); any HerokuError (API, not found, ambiguous, timeout) fails the module."""
+        try:
+            return fn(*args, **kwargs)
+        except HerokuError as exc:
+            self.fail(doing, exc)
+
+    def write(self, doing, method, path, json=None, headers=None):
+        """Make a change: perform it and return the body, or in check mode plan it and return None.
+
+        Either way the result is marked changed. A HerokuUncertainWriteError fails like any error;
+        callers that can recover (re-read, then decide) call the client themselves.
+        """
+        self.mark_changed()
+        if self.check_mode:
+            self.client.plan(method, path)
+            return None
+        return self.call(doing, self.client.request, method, path, json, headers)
+
+    def resolve(self, app, database):
+        """The attachment for a database reference in any Heroku form (see _pg.resolve_attachment)."""
+        return self.call(f"Finding database {database} on app {app}", resolve_attachment, self.client, app, database)
+
+    def find_database(self, app, database):
+        """The add-on {id, name, app, plan} behind a database reference.
+
+        First as an attachment on app, in any Heroku form; failing that, when the reference names no
+        app, as a Heroku Postgres add-on name or id anywhere on the account (a database on another
+        app, such as the Common Runtime leader of a Private Space follower).
+        """
+        doing = f"Finding database {database} on app {app}"
+        try:
+            return resolve_attachment(self.client, app, database)["addon"]
+        except DatabaseNotFoundError as exc:
+            if "::" in database:
+                self.fail(doing, exc)
+            return self._pg_addon(doing, database, exc)
+        except HerokuError as exc:
+            self.fail(doing, exc)
+
+    def _pg_addon(self, doing, name, not_attached):
+        """GET /addons/{name}, which must be Heroku Postgres; a 404 fails with not_attached."""
+        try:
+            addon = self.client.get(f"/addons/{quote(name, safe='')}")
+        except HerokuAPIError as exc:
+            self.fail(doing, not_attached if exc.status == 404 else exc)
+        if addon["plan"]["name"].split(":", 1)[0] != PG_SERVICE:
+            self.fail(doing, f"{addon['name']} is not a Heroku Postgres database ({addon['plan']['name']})")
+        return addon
+
+    def wait(self, doing, poll, ready, what, describe=str, timeout=None):
+        """Poll until ready(value), pausing up to wait_sleep; return _wait.Waited. Fails on timeout.
+
+        timeout defaults to wait_timeout; pass what is left of it when one task waits in stages.
+        """
+        timeout = self.params["wait_timeout"] if timeout is None else timeout
+        return self.call(doing, wait_for, poll, ready, what, timeout,
+                         max_sleep=self.params["wait_sleep"], describe=describe)
+
+    def exit(self, **result):
+        self.module.exit_json(**{**self.result, **result, "api_calls": self.api_calls})

@@ -1,0 +1,229 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, herokuops.postgres contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: heroku_pg_maintenance
+short_description: Read or run the data maintenance of a Heroku Postgres database
+version_added: 0.1.0
+description:
+  - Reads a database's Heroku data maintenance, like C(heroku data:maintenances:info), or runs it now and
+    waits until it has finished, like C(heroku data:maintenances:run --wait).
+  - A plan change on Standard and higher plans (M(herokuops.postgres.heroku_addon), C(addons:upgrade))
+    completes in such a maintenance, where Heroku switches the database to the prepared replacement.
+  - O(state=run) runs a maintenance that is ready. One that is already running is waited for, not
+    started again; one that has completed, or none at all, means no change. One still being prepared is
+    refused (read it until its status is C(ready)).
+  - As the Heroku CLI does, running is refused unless the database's app (the app it is billed to) is in
+    maintenance mode or O(confirm) is that app's name, since the database is briefly unavailable. Essential
+    databases have no data maintenances and are refused.
+author:
+  - herokuops.postgres contributors (@herokuops)
+options:
+  app:
+    description:
+      - Name or id of the app the database is attached to.
+    type: str
+    required: true
+  database:
+    description:
+      - The database, in any form the Heroku CLI accepts. A config var (V(DATABASE_URL)), an attachment name
+        (V(HEROKU_POSTGRESQL_WHITE)), an add-on name, or V(otherapp::NAME).
+    type: str
+    default: DATABASE_URL
+  state:
+    description:
+      - V(read) only reads the maintenance. V(run) runs it (see the description).
+    type: str
+    choices: [read, run]
+    default: read
+  confirm:
+    description:
+      - The name of the database's billing app, to run the maintenance while that app is not in maintenance
+        mode (its dynos keep running and may see errors while the database switches over).
+    type: str
+  wait:
+    description:
+      - With O(state=run), wait until the maintenance has left the ready and running states (normally
+        it is then completed).
+      - C(data:maintenances:run --wait) polls every 5 seconds; set O(wait_sleep=5) to do the same.
+extends_documentation_fragment:
+  - herokuops.postgres.heroku
+  - herokuops.postgres.wait
+  - herokuops.postgres.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+notes:
+  - Looking up O(database) asks Heroku's attachment resolver, a read-only C(POST /actions/addon-attachments/resolve).
+  - The run request carries no body, exactly as the Heroku CLI sends it; the maintenance-mode check is made
+    before it.
+seealso:
+  - module: herokuops.postgres.heroku_addon
+  - module: herokuops.postgres.heroku_maintenance
+"""
+
+EXAMPLES = r"""
+- name: Wait until the replacement of a plan change is ready
+  herokuops.postgres.heroku_pg_maintenance:
+    app: sushi
+    database: DATABASE_URL
+  register: maintenance
+  until: maintenance.maintenance.status != 'preparing'
+  retries: 120
+  delay: 60
+
+- name: Run it, inside the maintenance window
+  herokuops.postgres.heroku_pg_maintenance:
+    app: sushi
+    database: DATABASE_URL
+    state: run
+"""
+
+RETURN = r"""
+database:
+  description: The database.
+  returned: success
+  type: dict
+  sample: {"addon_id": "01234567-89ab-cdef-0123-456789abcdef", "name": "postgresql-shaped-12345", "app": "sushi"}
+maintenance:
+  description: The maintenance as Heroku describes it after the task (before it, in check mode).
+  returned: success
+  type: dict
+  contains:
+    status:
+      description: One of V(none), V(pending), V(preparing), V(ready), V(running), V(completed).
+      type: str
+    method:
+      description: How it is done, for example V(changeover).
+      type: str
+    reason:
+      description: Why, for example V(routine_maintenance).
+      type: str
+    scheduled_for:
+      description: When Heroku would run it by itself.
+      type: str
+    required_by:
+      description: The latest time it can be run.
+      type: str
+    started_at:
+      description: When it started.
+      type: str
+    completed_at:
+      description: When it completed.
+      type: str
+    duration_seconds:
+      description: How long it took.
+      type: float
+    window:
+      description: The database's maintenance window.
+      type: str
+  sample: {"status": "completed", "method": "changeover", "reason": "plan_change",
+           "scheduled_for": "2026-03-05 21:30:00 +0000", "required_by": "2026-03-19 21:30:00 +0000",
+           "started_at": "2026-03-02 21:30:00 +0000", "completed_at": "2026-03-02 21:31:10 +0000",
+           "duration_seconds": 70.0, "window": "Thursdays 21:30 to Fridays 01:30 UTC"}
+duration:
+  description: Seconds spent waiting.
+  returned: success
+  type: float
+  sample: 70.4
+api_calls:
+  description:
+    - The Heroku API calls made, in order; in check mode also those that would have been made,
+      with C(planned=true). Paths only, never bodies or credentials.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"method": "POST", "path": "/data/maintenances/v1/01234567-89ab-cdef-0123-456789abcdef/run",
+            "host": "data", "status": 200, "duration": 0.1, "request_id": "8c1f...", "retries": 0, "planned": false}]
+"""
+
+from urllib.parse import quote
+
+from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
+    HerokuAPIError,
+    HerokuUncertainWriteError,
+)
+from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+
+KEYS = ("status", "method", "reason", "scheduled_for", "required_by", "started_at", "completed_at",
+        "duration_seconds", "window")
+RUNNABLE = ("ready", "pending")
+NOTHING_TO_RUN = ("none", "completed")
+
+
+def summary(maintenance):
+    return {key: maintenance.get(key) for key in KEYS}
+
+
+def main():
+    module = HerokuModule(
+        {
+            "app": {"type": "str", "required": True},
+            "database": {"type": "str", "default": "DATABASE_URL"},
+            "state": {"type": "str", "choices": ["read", "run"], "default": "read"},
+            "confirm": {"type": "str"},
+        },
+        wait=True,
+    )
+    params = module.params
+    addon = module.resolve(params["app"], params["database"])["addon"]
+    name, billing = addon["name"], addon["app"]["name"]
+    path = f"/data/maintenances/v1/{quote(addon['id'], safe='')}"
+    database = {"addon_id": addon["id"], "name": name, "app": billing}
+    if params["state"] == "run" and plan_tier(addon["plan"]["name"]) in ("essential", "legacy_essential"):
+        module.refuse(f"You can't trigger maintenance on an Essential tier database ({name} is on "
+                      f"{addon['plan']['name']}). Nothing was changed.")
+    maintenance = module.call(f"Reading the maintenance of {name}", module.client.get, path)
+    status = maintenance.get("status") or "none"
+    # In self.result, so that refusals also show the maintenance.
+    module.result.update(database=database, maintenance=summary(maintenance), duration=0.0)
+    if params["state"] == "read" or status in NOTHING_TO_RUN:
+        module.set_diff({"status": status}, {"status": status})
+        module.exit()
+    if status == "preparing":
+        module.refuse(f"The maintenance of {name} is still being prepared; run it once its status is ready. "
+                      "Nothing was changed.")
+
+    if status in RUNNABLE:
+        app = module.call(f"Reading app {billing}", module.client.get, f"/apps/{quote(addon['app']['id'], safe='')}")
+        if not app.get("maintenance") and params["confirm"] != app["name"]:
+            module.refuse(f"Application {app['name']} is not in maintenance mode. To proceed, put the application "
+                          f"into maintenance mode or set confirm to {app['name']}. Nothing was changed.")
+        doing = f"Running the maintenance of {name}"
+        if module.check_mode:
+            module.write(doing, "POST", f"{path}/run")
+        else:
+            try:
+                module.client.post(f"{path}/run")
+            except HerokuUncertainWriteError as exc:
+                # Only a maintenance that has started (or finished) since shows the request took effect.
+                if module.call(f"Reading the maintenance of {name}", module.client.get, path).get("status") in RUNNABLE:
+                    module.fail(doing, exc)
+            except HerokuAPIError as exc:
+                module.fail(doing, exc)
+            module.mark_changed()
+        module.set_diff({"status": status}, {"status": "completed"})
+
+    if params["wait"] and not module.check_mode:
+        waited = module.wait(f"Waiting for the maintenance of {name}", lambda: module.client.get(path),
+                             # Until it has left ready too: Heroku may not show it running at once.
+                             lambda now: now.get("status") not in ("running",) + RUNNABLE,
+                             f"the maintenance of {name} to finish",
+                             describe=lambda now: now.get("status"))
+        module.result.update(maintenance=summary(waited.value), duration=waited.duration)
+    module.exit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+# Copyright: (c) 2026, herokuops.postgres contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Fixtures: a simulator per test, and an ansible runner bound to it (see simenv.py)."""
+
+from __future__ import annotations
+
+import pytest
+from herokusim.testing import SimulatorProcess
+from simenv import Ansible, Sim
+
+
+@pytest.fixture
+def start_sim():
+    """Factory: start_sim(fixture_dict) -> Sim; stopped after the test, proving no process outlived it."""
+    started = []
+
+    def start(fixture):
+        process = SimulatorProcess(fixture)
+        started.append(process)
+        return Sim(process.start())
+
+    yield start
+    leftovers = []
+    for process in started:
+        process.stop()
+        leftovers += process.leftover_processes()
+        if not leftovers:
+            process.cleanup()
+    assert not leftovers, f"processes outlived the simulator: {leftovers}"
+
+
+@pytest.fixture
+def ansible_factory(tmp_path):
+    def make(sim):
+        return Ansible(sim, tmp_path)
+    return make
