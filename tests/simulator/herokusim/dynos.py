@@ -364,7 +364,7 @@ class DynoSupervisor:
             data = f.read_bytes()
             # A line without its newline may be mid-write: ignore it.
             for line in data[: data.rfind(b"\n") + 1].splitlines():
-                wid, _, t = line.partition(b"\t")
+                wid, _sep, t = line.partition(b"\t")
                 try:
                     entry = (int(wid), float(t), name)
                 except ValueError:
@@ -377,7 +377,7 @@ class DynoSupervisor:
     def acknowledged_counts(self, app: str, since: float | None = None) -> dict[str, int]:
         """Acknowledged writes per dyno name (all incarnations summed)."""
         counts: dict[str, int] = {}
-        for _, _, name in self.ledger(app, since):
+        for _wid, _t, name in self.ledger(app, since):
             counts[name] = counts.get(name, 0) + 1
         return counts
 
@@ -398,10 +398,10 @@ class DynoSupervisor:
         import psycopg
 
         entries = self.ledger(app, since)
-        times = [t for _, t, _ in entries]
+        times = [t for _wid, t, _name in entries]
         gap = max((b - a for a, b in zip(times, times[1:])), default=0.0)
         by_dyno: dict[str, int] = {}
-        for _, _, name in entries:
+        for _wid, _t, name in entries:
             by_dyno[name] = by_dyno.get(name, 0) + 1
         missing = 0
         target = _describe(database_url)

@@ -122,5 +122,3 @@ def _provision(sim: Simulator, addon: Addon, spec: dict) -> None:
             cluster.seed(int(spec["seed_rows"]))
     with sim.store.lock:
         addon.db.cluster, addon.db.status, addon.state = cluster, "Available", "provisioned"
-
-

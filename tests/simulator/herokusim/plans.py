@@ -65,7 +65,7 @@ def find(name: str | dict | None) -> Plan | None:
     for plan in PLANS.values():
         if name == plan.id:
             return plan
-    service, _, short = name.rpartition(":")
+    service, _sep, short = name.rpartition(":")
     if service not in ("", SERVICE):
         return None
     return PLANS.get(short)

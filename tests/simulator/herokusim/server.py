@@ -50,5 +50,3 @@ def serve(port: int, data_dir: Path, fixture_path: Path | None,
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         sim.close()
     return 0
-
-

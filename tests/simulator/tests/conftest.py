@@ -5,6 +5,7 @@ import pytest
 
 from herokusim.testing import SimulatorProcess, scenario
 
+
 @pytest.fixture
 def start_simulator():
     """Factory: start_simulator(fixture) → a running SimulatorProcess, stopped after the test

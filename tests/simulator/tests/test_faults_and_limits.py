@@ -41,7 +41,7 @@ def test_injected_429_carries_retry_after_and_latency(sim):
 
 def test_rate_limit_bucket(sim):
     sim.admin("POST", "/rate-limit", json={"enabled": True, "capacity": 5, "per_minute": 60})
-    remaining = [int(sim.get("/account").headers["RateLimit-Remaining"]) for _ in range(5)]
+    remaining = [int(sim.get("/account").headers["RateLimit-Remaining"]) for _i in range(5)]
     assert remaining == [4, 3, 2, 1, 0]
     limited = sim.get("/account")
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1

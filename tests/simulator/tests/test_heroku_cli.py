@@ -27,7 +27,7 @@ def heroku_for():
                "DISABLE_TELEMETRY": "true", "HEROKU_SKIP_NEW_VERSION_CHECK": "true", "NO_COLOR": "1"}
 
         def run(*args: str, check: bool = True) -> str:
-            done = subprocess.run([str(HEROKU), *args], env=env, capture_output=True, text=True, timeout=180)
+            done = subprocess.run([str(HEROKU), *args], env=env, capture_output=True, text=True, timeout=180, check=False)
             output = done.stdout + done.stderr
             if check:
                 assert done.returncode == 0, f"heroku {' '.join(args)} failed:\n{output}"
@@ -129,7 +129,7 @@ def test_private_space_migration_000(heroku):
 
 def test_version_upgrade_002(heroku):
     sim = heroku.sim
-    _, colour = create_database(heroku, "sushi", "standard-0", "--follow", "DATABASE_URL")
+    _name, colour = create_database(heroku, "sushi", "standard-0", "--follow", "DATABASE_URL")
     enter_window(heroku, "sushi", "web=0", "worker=0")
     wait_caught_up(heroku, colour, "sushi")
     heroku("pg:upgrade:run", colour, "--version", "16", "--confirm", "sushi", "-a", "sushi")
@@ -150,7 +150,7 @@ def test_version_upgrade_002(heroku):
 
 def test_pg_copy_002(heroku):
     sim = heroku.sim
-    _, colour = create_database(heroku, "sushi", "standard-0", "--version", "16")
+    _name, colour = create_database(heroku, "sushi", "standard-0", "--version", "16")
     enter_window(heroku, "sushi", "web=0", "worker=0")
     out = heroku("pg:copy", "DATABASE_URL", colour, "--confirm", colour.replace("HEROKU_POSTGRESQL_", ""),
                  "-a", "sushi")

@@ -128,7 +128,7 @@ def test_replica_lag_under_load(manager):
     writer.start()
     try:
         lags = []
-        for _ in range(6):
+        for _attempt in range(6):
             time.sleep(0.25)
             lags.append(follower.behind_by())
     finally:
@@ -142,7 +142,7 @@ def test_replica_lag_under_load(manager):
     follower.pause_replay()
     assert follower.replay_paused()
     db.seed(10)
-    for _ in range(10):
+    for _attempt in range(10):
         db.seed(1)
     time.sleep(0.3)
     assert follower.behind_by() >= 11

@@ -126,7 +126,7 @@ def test_sigkilled_simulator_leaves_no_postgres(base):
 
 
 def test_sigkill_during_pg_upgrade_leaves_no_postgres(base):
-    proc, _ = start_simulator(base, "orphan-upg", "15", "upgrade")
+    proc, _port = start_simulator(base, "orphan-upg", "15", "upgrade")
     try:
         while proc.stdout.readline().strip() != "4":  # pg_upgrade is starting
             pass

@@ -9,7 +9,6 @@ import jsonschema
 import pytest
 
 
-
 def _strict(node):
     """Heroku marks closed objects with `strictProperties`, which JSON Schema ignores: turn it
     into `additionalProperties: false` so an invented field fails validation."""

@@ -17,7 +17,7 @@ ADMIN_PREFIX = "/__sim/"
 
 def _token() -> str | None:
     header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
+    scheme, _sep, value = header.partition(" ")
     if scheme.lower() == "bearer":
         return value.strip()
     if scheme.lower() == "basic":
@@ -74,17 +74,17 @@ def install(app: Flask, tokens: set[str], faults: Faults, limiter: RateLimiter, 
         return response
 
     @app.errorhandler(EmptyNotFound)
-    def _empty_404(_: EmptyNotFound):
+    def _empty_404(_error: EmptyNotFound):
         return Response(b"", status=404, content_type="application/json")
 
     @app.errorhandler(404)
-    def _not_found(_):
+    def _not_found(_error):
         return _heroku_error(HerokuError(404, "not_found", "The requested API endpoint was not found. "
                                          "Are you using the right HTTP verb (i.e. `GET` vs. `POST`), and "
                                          "did you specify your API version in the Accept header?"))
 
     @app.errorhandler(405)
-    def _not_allowed(_):
+    def _not_allowed(_error):
         return _not_found(None)
 
     @app.errorhandler(Exception)

@@ -22,7 +22,7 @@ def paged(items: list[dict], default_field: str = "id") -> Response:
             raise HerokuError(416, "requested_range_not_satisfiable", f"Invalid Range header: {header}")
         field, start, exclusive = match["field"], match["start"].strip(), bool(match["excl"])
         for opt in (match["opts"] or "").split(","):
-            key, _, value = opt.strip().partition("=")
+            key, _sep, value = opt.strip().partition("=")
             if key == "max" and value.isdigit():
                 size = min(int(value), LIMIT)
             elif key == "order":

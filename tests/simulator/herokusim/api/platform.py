@@ -149,7 +149,7 @@ def _scale(app: App, updates: list) -> list[Formation]:
         for current, quantity, size in planned:
             current.quantity, current.size, current.updated_at = quantity, size, clock.now()
     sim().apply_formation(app)
-    return [current for current, _, _ in planned]
+    return [entry[0] for entry in planned]
 
 
 def _quantity(current: int, raw) -> int:

@@ -164,4 +164,3 @@ def require(sim: Simulator, ident: str) -> Addon:
     if addon is None:
         raise not_found("add-on", "add_on")
     return addon
-

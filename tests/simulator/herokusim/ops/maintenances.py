@@ -126,5 +126,3 @@ def serialize(addon: Addon) -> dict:
         "completed_at": clock.data_time(maint.completed_at),
         "duration_seconds": duration,
     }
-
-

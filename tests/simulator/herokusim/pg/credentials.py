@@ -7,7 +7,7 @@ _ALNUM = string.ascii_lowercase + string.digits
 
 
 def _token(length: int) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    return "".join(secrets.choice(_ALNUM) for _i in range(length))
 
 
 def new_user() -> str:

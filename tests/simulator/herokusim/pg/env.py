@@ -163,10 +163,10 @@ class PgEnv:
                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                      text=True, errors="replace", **kw)
         try:
-            out, _ = proc.communicate(timeout=timeout)
+            out, _err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.terminate()
-            out, _ = proc.communicate()
+            out, _err = proc.communicate()
             raise PgError(f"{name} timed out after {timeout}s:\n{tail(out)}") from None
         if proc.returncode:
             raise PgError(f"{name} failed (exit {proc.returncode}):\n{tail(out)}")

@@ -30,7 +30,7 @@ def _bindable(port: int) -> bool:
 def allocate_port() -> int:
     """A port that is free now and not handed out to anyone else in this process."""
     with _lock:
-        for _ in range(500):
+        for _attempt in range(500):
             port = random.randrange(*_RANGE)
             if port not in _taken and _bindable(port):
                 _taken.add(port)
