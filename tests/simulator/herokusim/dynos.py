@@ -27,8 +27,9 @@ Heroku semantics:
 * A dyno that cannot write keeps retrying at its rate and never records an
   unacknowledged write (see :mod:`herokusim.dyno_writer`).
 
-Ids are unique across all dynos and restarts of an app: every dyno
-*incarnation* (each start) gets the next integer *prefix* of the app, and
+Ids are unique across all dynos, restarts and apps of a supervisor (apps
+attached to one database write into the same table): every dyno
+*incarnation* (each start) gets the supervisor's next integer *prefix*, and
 writes ``id = prefix * 1_000_000_000 + n``.  Prefixes continue after the
 highest one found on disk, so a new supervisor over the same ``base_dir`` does
 not reuse them.
@@ -120,7 +121,6 @@ class _Dyno:
 @dataclasses.dataclass
 class _App:
     dir: Path
-    next_prefix: int
     env: dict[str, str] = dataclasses.field(default_factory=dict)
     dynos: dict[str, _Dyno] = dataclasses.field(default_factory=dict)
 
@@ -173,6 +173,9 @@ class DynoSupervisor:
         self.stop_timeout = float(stop_timeout)
         self._apps: dict[str, _App] = {}
         self._lock = threading.RLock()
+        used = [int(m.group(1)) for p in self.base_dir.glob("*/dynos/*")
+                if (m := _LEDGER_RE.match(p.name))]
+        self._next_prefix = max(used, default=0) + 1
         atexit.register(_stop_all_weak, weakref.ref(self))
 
     # ------------------------------------------------------------------ apps
@@ -184,15 +187,13 @@ class DynoSupervisor:
         if st is None:
             d = self.base_dir / app
             (d / "dynos").mkdir(parents=True, exist_ok=True)
-            used = [int(m.group(1)) for p in (d / "dynos").iterdir()
-                    if (m := _LEDGER_RE.match(p.name))]
-            st = self._apps[app] = _App(dir=d, next_prefix=max(used, default=0) + 1)
+            st = self._apps[app] = _App(dir=d)
         return st
 
     def _start(self, st: _App, type_: str, index: int) -> _Dyno:
         name = f"{type_}.{index}"
-        prefix = st.next_prefix
-        st.next_prefix += 1
+        prefix = self._next_prefix
+        self._next_prefix += 1
         stem = st.dyno_dir / f"{prefix}.{name}"
         ledger = stem.with_name(stem.name + ".ledger")
         ready = stem.with_name(stem.name + ".ready")

@@ -464,3 +464,20 @@ def test_follower_in_recovery_refuses_then_promoted_accepts(pg, sup, tmp_path):
         sup.stop_all()
         subprocess.run(["runuser", "-u", "postgres", "--", *ctl, "-m", "immediate", "stop"],
                        capture_output=True, check=False)
+
+
+def test_ids_are_unique_across_apps(tmp_path):
+    """Apps attached to one database write into the same table: their ids must not collide."""
+    sup = DynoSupervisor(tmp_path / "dynos")
+    try:
+        sup.set_formation("app-one", {"worker": 1}, {})
+        sup.set_formation("app-two", {"worker": 1}, {})
+        prefixes = [d.prefix for app in ("app-one", "app-two") for d in sup.dynos(app)]
+        assert len(set(prefixes)) == 2
+    finally:
+        sup.stop_all()
+    later = DynoSupervisor(tmp_path / "dynos")   # a new supervisor over the same ledgers
+    try:
+        assert [d.prefix for d in later.set_formation("app-three", {"worker": 1}, {})][0] > max(prefixes)
+    finally:
+        later.stop_all()
