@@ -66,6 +66,9 @@ def load(sim: Simulator, raw: dict) -> None:
     specs = raw.get("databases") or []
     for spec in specs:
         _check(spec, _DB_KEYS, "database")
+    # Databases with named attachments register first so that the colours they name are
+    # taken before any other database draws a free one.
+    specs = sorted(specs, key=lambda s: not s.get("attachments"))
     leaders = [s for s in specs if not s.get("follows")]
     followers = [s for s in specs if s.get("follows")]
     with ThreadPoolExecutor(max_workers=4) as pool:
