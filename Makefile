@@ -11,17 +11,25 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider --timeout=900
 # Simulator tests mostly wait on real clusters and dynos: run them three at a time.
 PARALLEL ?= -n 3
 
-.PHONY: test demo setup postgres heroku-cli collection-link lint sanity unit simulator-tests integration playbook-tests clean
+.PHONY: test demo setup postgres heroku-cli collection-link lint sanity unit simulator-tests integration molecule clean
+.PHONY: ecosystem docs changelog test-matrix
 
 # Static gates first (lint ~30 s; sanity ~1 min, ~2 min on a cold start), then each suite in
-# its own pytest run: their conftest modules share a name.
+# its own pytest run (their conftest modules share a name), the Molecule scenarios (one per
+# migration method) and the fast subset of the reliability campaigns.
 test: setup heroku-cli lint sanity
 	$(PYTEST) tests/unit
 	$(PYTEST) $(PARALLEL) tests/simulator/tests
-	$(PYTEST) $(PARALLEL) tests/integration --ignore-glob='tests/integration/test_playbook_*.py'
+	$(PYTEST) $(PARALLEL) tests/integration
+	$(PYTEST) -n 2 tests/ecosystem
+	$(MAKE) --no-print-directory molecule
+	$(PY) tests/chaos/run.py --quick -n 2
 
+# The README's first command (demo/demo.py): herokusim with the example app, whose web and worker
+# dynos write while playbooks/upgrade_pg.yml upgrades its Standard database from PostgreSQL 15 to
+# 16; then the report, the writes check and the app before and after. About 1.5 minutes.
 demo: setup
-	@echo "make demo: the upgrade playbook is not built yet (see the open issues); the simulator is: see README."
+	$(PY) demo/demo.py
 
 setup: $(VENV)/.installed postgres collection-link
 
@@ -130,12 +138,104 @@ unit: setup
 simulator-tests: setup heroku-cli
 	$(PYTEST) $(PARALLEL) tests/simulator/tests
 
-# The roles' and playbooks' end-to-end tests (issue 4, in progress): not yet part of `make test`.
-playbook-tests: setup
-	$(PYTEST) $(PARALLEL) tests/integration/test_playbook_*.py
-
 integration: setup
 	$(PYTEST) $(PARALLEL) tests/integration
 
+# --- make molecule -----------------------------------------------------------------------
+# The Molecule scenarios in extensions/molecule/ (config.yml there explains them): one migration per
+# method against herokusim while dynos write. MOLECULE_JOBS scenarios run at once, each with its own
+# simulator on a free port (HEROKUSIM_PORT) and its log in build/molecule/<scenario>.log, printed
+# when it fails. molecule runs ansible-playbook from PATH.
+MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/molecule.yml,%,$(wildcard extensions/molecule/*/molecule.yml))))
+MOLECULE_JOBS ?= 2
+FREE_PORT := $(PY) -c "import socket; s = socket.socket(); s.bind((str(), 0)); print(s.getsockname()[1])"
+
+molecule: setup
+	@rm -rf build/molecule && mkdir -p build/molecule
+	@printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c '\
+	  start=$$(date +%s); port=$$($(FREE_PORT)); \
+	  if PATH="$(abspath $(VENV))/bin:$$PATH" HEROKUSIM_PORT=$$port $(VENV)/bin/molecule test -s {} \
+	       > build/molecule/{}.log 2>&1; \
+	  then echo "molecule {}: passed in $$(( $$(date +%s) - start )) s"; \
+	  else cat build/molecule/{}.log; echo "molecule {}: FAILED"; exit 1; fi'
+
+# --- publishable: Galaxy, ansible-builder, antsibull-docs, antsibull-changelog ------------------
+# tests/ecosystem (in `make test`; 1.5 min with -n 2 on a busy 2-core machine): the
+# `ansible-galaxy collection build` tarball (no scratch files) accepted by galaxy-importer
+# (.ci/galaxy-importer.cfg), the ansible-builder context of docs/execution-environment.yml,
+# `antsibull-docs lint-collection-docs --plugin-docs`, CHANGELOG.md generated from
+# changelogs/changelog.yaml.
+ecosystem: setup
+	$(PYTEST) -n 2 tests/ecosystem
+
+# The module, plugin and role reference as HTML, in build/docs/html (generated, not committed:
+# its sources are the plugins' DOCUMENTATION, the roles' meta/argument_specs.yml and
+# docs/docsite/links.yml). References into docs.ansible.com (intersphinx) cannot resolve offline,
+# so Sphinx's warnings are shown but not fatal; `make ecosystem` lints the sources strictly.
+DOCS_DIR := build/docs
+docs: setup
+	rm -rf $(DOCS_DIR) && mkdir -m 700 -p $(DOCS_DIR)
+	PATH="$(abspath $(VENV))/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(abspath $(COLLECTIONS_DIR))" \
+	  $(VENV)/bin/antsibull-docs sphinx-init --use-current --dest-dir $(DOCS_DIR) herokuops.postgres >/dev/null
+	chmod og-w $(DOCS_DIR)/rst  # antsibull-docs writes only into a directory no one else can
+	cd $(DOCS_DIR) && PATH="$(abspath $(VENV))/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(abspath $(COLLECTIONS_DIR))" \
+	  antsibull-docs --config-file antsibull-docs.cfg collection --use-current --dest-dir rst herokuops.postgres \
+	  && PATH="$(abspath $(VENV))/bin:$$PATH" sphinx-build -M html rst . -c . -q
+	@echo "make docs: open $(DOCS_DIR)/html/collections/herokuops/postgres/index.html"
+
+# CHANGELOG.md from changelogs/changelog.yaml. A release: set `version` in galaxy.yml, then
+# `antsibull-changelog release` (it moves the fragments into changelog.yaml and writes CHANGELOG.md).
+changelog: $(VENV)/.installed
+	$(VENV)/bin/antsibull-changelog generate
+
+# --- make test-matrix --------------------------------------------------------------------
+# The test suites on every supported ansible-core (meta/runtime.yml), each on a Python it
+# supports (2.20 and later need Python >= 3.12, from pyenv): 2.19 in .venv, the others in
+# .venv-<core>, with requirements-dev.txt but for the ansible-core pin. Each suite is its own
+# pytest run, as in `make test`; MATRIX_SUITES narrows them, e.g.
+#   make test-matrix MATRIX_SUITES="tests/unit tests/integration/test_heroku_pg_info.py"
+MATRIX := 2.20=2.20.10=3.12 2.21=2.21.5=3.13
+MATRIX_SUITES ?= tests/unit tests/simulator/tests tests/integration tests/ecosystem
+matrix_field = $(word $(2),$(subst =, ,$(filter $(1)=%,$(MATRIX))))
+
+test-matrix: setup heroku-cli $(foreach entry,$(MATRIX),.venv-$(firstword $(subst =, ,$(entry)))/.installed)
+	set -e; for venv in $(VENV) $(foreach entry,$(MATRIX),.venv-$(firstword $(subst =, ,$(entry)))); do \
+	  echo "== $$venv: ansible-core $$($$venv/bin/python -c 'from ansible.release import __version__ as v; print(v)'), $$($$venv/bin/python -V)"; \
+	  for suite in $(MATRIX_SUITES); do \
+	    $$venv/bin/python -m pytest -p no:cacheprovider --timeout=900 $(PARALLEL) $$suite; \
+	  done; \
+	done
+
+.venv-%/.installed: requirements-dev.txt tests/simulator/pyproject.toml
+	python=$$(pyenv prefix $(call matrix_field,$*,3) 2>/dev/null)/bin/python$(call matrix_field,$*,3); \
+	  [ -x "$$python" ] || python=python$(call matrix_field,$*,3); \
+	  "$$python" -m venv .venv-$*
+	sed -e 's/^ansible-core==.*/ansible-core==$(call matrix_field,$*,2)/' -e '/^pgserver==/d' requirements-dev.txt \
+	  > .venv-$*/requirements.txt
+	.venv-$*/bin/python -m pip install -q --upgrade pip
+	.venv-$*/bin/python -m pip install -q -r .venv-$*/requirements.txt
+	# herokusim takes PostgreSQL 16 from the pgserver wheel (built up to Python 3.12) and only
+	# locates its binaries, never imports it: unpack the 3.12 wheel beside the venv, on its path.
+	.venv-$*/bin/python -m pip install -q --no-deps --only-binary=:all: --python-version 3.12 \
+	  --target .venv-$*/pgserver $$(grep '^pgserver==' requirements-dev.txt)
+	echo "$(abspath .venv-$*/pgserver)" > "$$(.venv-$*/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/pgserver.pth"
+	.venv-$*/bin/python -m pip install -q --no-deps -e tests/simulator
+	touch $@
+
 clean:
-	rm -rf $(VENV) .cache build
+	rm -rf $(VENV) .venv-* .cache build
+
+# --- make chaos, make bench ---------------------------------------------------------------
+# tests/chaos (run.py explains it): the reliability campaigns against herokusim while dynos write,
+# two cases at a time: crash at every task, API faults, bad input, secrets. A table of campaign,
+# cases, passed; exit 1 on any failure; evidence of failed cases in build/chaos/. Hours: the crash
+# campaign runs every method once per task. `make test` runs its --quick subset (about 2 minutes).
+.PHONY: chaos bench
+chaos: setup
+	$(PY) tests/chaos/run.py -n 2
+
+# benchmarks/bench.py: window vs the simulator's floor, API requests and polling, a fleet of 20 apps
+# under the rate limiter, the controller's time and memory; one case at a time. Prints the tables and
+# writes benchmarks/results.md (kept in git, with the machine, date and load). About 20 minutes.
+bench: setup
+	$(PY) benchmarks/bench.py

@@ -10,10 +10,10 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: state_file
 short_description: Write a migration's state or report as a JSON file on the controller, atomically
-version_added: 0.1.0
+version_added: 1.0.0
 description:
-  - Writes O(content) as JSON to O(path) on the Ansible controller, whatever the host of the task:
-    the file is written to a temporary file in the same directory, flushed to disk and renamed over
+  - Writes O(content) as JSON to O(path) on the Ansible controller, whatever the host of the task.
+    The file is written to a temporary file in the same directory, flushed to disk and renamed over
     O(path), so that a crash at any moment leaves either the old or the new file, never a torn one.
   - Creates the missing directories of O(path) with mode C(0700); the file gets mode C(0600).
   - Used by the collection's roles to record how far a migration got, so that a re-run can finish it.
@@ -45,7 +45,7 @@ attributes:
   platform:
     platforms: posix
 notes:
-  - Not in the C(heroku) action group: it does not talk to Heroku.
+  - Not in the C(heroku) action group, since it does not talk to Heroku.
 """
 
 EXAMPLES = r"""

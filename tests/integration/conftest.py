@@ -6,29 +6,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
-from herokusim.testing import SimulatorProcess
-from simenv import Ansible, Sim
+from simenv import Ansible, running_simulator
 
 
 @pytest.fixture
 def start_sim():
     """Factory: start_sim(fixture_dict) -> Sim; stopped after the test, proving no process outlived it."""
-    started = []
-
-    def start(fixture):
-        process = SimulatorProcess(fixture)
-        started.append(process)
-        return Sim(process.start())
-
-    yield start
-    leftovers = []
-    for process in started:
-        process.stop()
-        leftovers += process.leftover_processes()
-        if not leftovers:
-            process.cleanup()
-    assert not leftovers, f"processes outlived the simulator: {leftovers}"
+    with contextlib.ExitStack() as stack:
+        yield lambda fixture: stack.enter_context(running_simulator(fixture))
 
 
 @pytest.fixture

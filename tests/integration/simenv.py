@@ -12,6 +12,7 @@ cover the modules inside real plays.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -33,6 +34,21 @@ COLLECTIONS = Path(__file__).resolve().parents[2] / "build" / "collections"
 def scenario(apps, databases):
     """A simulator fixture with these apps and databases, herokusim's test token and short timings."""
     return testing.scenario(apps=copy.deepcopy(apps), databases=copy.deepcopy(databases))
+
+
+@contextlib.contextmanager
+def running_simulator(fixture):
+    """A started simulator (as a Sim), stopped on exit; fails if any of its processes outlived it
+    (and then keeps its data dir, for the evidence)."""
+    process = testing.SimulatorProcess(fixture)
+    try:
+        yield Sim(process.start())
+    finally:
+        process.stop()
+        leftovers = process.leftover_processes()
+        if not leftovers:
+            process.cleanup()
+    assert not leftovers, f"processes outlived the simulator: {leftovers}"
 
 
 class Sim:

@@ -7,6 +7,7 @@
         region: us                      # optional (us)
         space: example-space            # optional: the app runs in this Private Space
         shield: false                   # optional: a Shield space
+        team: acme                      # optional: a team app (GET /teams/acme/apps lists it)
         formation: {web: 1, worker: 1}  # process types and quantities; `release` adds a release phase
         config: {RAILS_ENV: production} # optional user config vars
     databases:
@@ -39,7 +40,7 @@ from .ops.attachments import attach, attach_pool
 from .sim import Simulator
 from .timings import Timings
 
-_APP_KEYS = {"name", "region", "space", "shield", "formation", "config"}
+_APP_KEYS = {"name", "region", "space", "shield", "team", "formation", "config"}
 _DB_KEYS = {"addon", "app", "plan", "version", "attachments", "attached_to", "pools",
             "seed_rows", "follows", "apply_delay_ms"}
 
@@ -62,7 +63,7 @@ def load(sim: Simulator, raw: dict) -> None:
         _check(spec, _APP_KEYS, "app")
         sim.create_app(spec["name"], region=spec.get("region", "us"), space=spec.get("space"),
                        shield=bool(spec.get("shield")), formation=spec.get("formation"),
-                       config=spec.get("config"))
+                       config=spec.get("config"), team=spec.get("team"))
     specs = raw.get("databases") or []
     for spec in specs:
         _check(spec, _DB_KEYS, "database")

@@ -46,6 +46,7 @@ class App:
     region: str = "us"
     space: str | None = None
     shield: bool = False
+    team: str | None = None          # owning Heroku team; None: a personal app
     maintenance: bool = False
     formation: dict[str, Formation] = field(default_factory=dict)
     config: dict[str, str] = field(default_factory=dict)      # user-set config vars

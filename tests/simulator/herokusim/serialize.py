@@ -21,14 +21,18 @@ def app(sim: Simulator, a: App, sdk: bool = False) -> dict:
     space = None
     if a.space:
         space = {"id": _ref_id("space", a.space), "name": a.space, "shield": a.shield}
+    team = {"id": team_id(a.team), "name": a.team} if a.team else None
+    # A team app is owned by the team's pseudo-user, as Heroku shows it.
+    owner = ({"email": f"{a.team}@herokumanager.com", "id": _ref_id("team-owner", a.team)} if a.team
+             else {"email": ACCOUNT_EMAIL, "id": ACCOUNT_ID})
     body = {
         "acm": False, "archived_at": None, "buildpack_provided_description": None,
         "build_stack": _STACK, "created_at": clock.iso(a.created_at),
         "generation": {"id": _ref_id("generation", "cedar"), "name": "cedar"},
         "git_url": f"https://git.heroku.com/{a.name}.git", "id": a.id,
         "internal_routing": False if a.space else None, "maintenance": a.maintenance,
-        "name": a.name, "owner": {"email": ACCOUNT_EMAIL, "id": ACCOUNT_ID},
-        "organization": None, "team": None,
+        "name": a.name, "owner": owner,
+        "organization": team, "team": team,
         "region": {"id": _REGION_IDS.get(a.region, _ref_id("region", a.region)), "name": a.region},
         "released_at": clock.iso(released), "repo_size": None, "slug_size": None,
         "space": space, "stack": _STACK, "updated_at": clock.iso(a.updated_at),
@@ -37,6 +41,16 @@ def app(sim: Simulator, a: App, sdk: bool = False) -> dict:
     if sdk:  # the version=3.sdk variant `heroku ps` asks for carries the dyno tier
         body["process_tier"] = "production" if a.space else "basic"
     return body
+
+
+def team_id(name: str) -> str:
+    return _ref_id("team", name)
+
+
+def team_app(sim: Simulator, a: App) -> dict:
+    """GET /teams/{team}/apps items (schema `team-app`): the app without its personal-app fields."""
+    body = {k: v for k, v in app(sim, a).items() if k not in ("acm", "generation", "organization")}
+    return {**body, "joined": False, "locked": False}
 
 
 def _app_ref(sim: Simulator, name: str) -> dict:

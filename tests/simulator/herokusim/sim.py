@@ -114,10 +114,10 @@ class Simulator:
     # -- creation helpers used by fixtures and the API ---------------------------------
     def create_app(self, name: str, region: str = "us", space: str | None = None,
                    shield: bool = False, formation: dict[str, int] | None = None,
-                   config: dict[str, str] | None = None) -> App:
+                   config: dict[str, str] | None = None, team: str | None = None) -> App:
         with self.store.lock:
             app = App(clock.new_id(), name, region=region, space=space, shield=shield,
-                      config=dict(config or {}))
+                      config=dict(config or {}), team=team)
             for ptype, qty in (formation or {}).items():
                 app.formation[ptype] = Formation(clock.new_id(), ptype, int(qty),
                                                  command=f"bin/{ptype}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import requests
 from herokusim.testing import scenario
+from test_schema import validate
 
 
 SDK = {"Accept": "application/vnd.heroku+json; version=3.sdk", "Accept-Inclusion": "addon:plan,config_vars"}
@@ -126,3 +127,30 @@ def test_plan_rules_and_follower_refusals(start_simulator):
     assert ok.json()["name"].startswith("postgresql-") and ok.json()["state"] == "provisioning"
     names = {a["name"] for a in sim.get("/apps/private-spaces-example/addon-attachments").json()}
     assert any(n.startswith("HEROKU_POSTGRESQL_") for n in names)
+
+
+def test_team_apps(start_simulator):
+    """GET /teams/{team}/apps lists that team's apps (by team name or id, paged); GET /apps lists every app."""
+    sim = start_simulator(scenario(databases=[], apps=[
+        {"name": "solo"}, {"name": "shop", "team": "acme"}, {"name": "stock", "team": "acme", "space": "acme-space"},
+        {"name": "other", "team": "globex"}]))
+    listed = sim.get("/teams/acme/apps").json()
+    assert sorted(a["name"] for a in listed) == ["shop", "stock"]
+    for item in listed:
+        validate(item, "team-app")
+        assert item["team"]["name"] == "acme" and item["owner"]["email"] == "acme@herokumanager.com"
+        assert "organization" not in item and item["joined"] is False
+    assert next(a for a in listed if a["name"] == "stock")["space"]["name"] == "acme-space"
+    by_id = sim.get(f"/teams/{listed[0]['team']['id']}/apps").json()
+    assert sorted(a["name"] for a in by_id) == ["shop", "stock"]
+    first = sim.get("/teams/acme/apps", headers={"Range": "name ..; max=1"})
+    assert first.status_code == 206 and [a["name"] for a in first.json()] == ["shop"]
+    assert [a["name"] for a in sim.get("/teams/acme/apps", headers={"Range": first.headers["Next-Range"]}).json()] == ["stock"]
+
+    everything = {a["name"]: a for a in sim.get("/apps").json()}
+    assert sorted(everything) == ["other", "shop", "solo", "stock"]
+    assert everything["solo"]["team"] is None and everything["other"]["team"]["name"] == "globex"
+    for item in everything.values():
+        validate(item, "app")
+    missing = sim.get("/teams/nope/apps")
+    assert missing.status_code == 404 and missing.json()["id"] == "not_found"

@@ -68,6 +68,15 @@ def apps():
     return paged([serialize.app(sim(), a) for a in sim().store.apps.values()], "id")
 
 
+@bp.get("/teams/<ident>/apps")
+def team_apps(ident):
+    # A team is known by its apps (fixtures have no empty teams); by name or id, as Heroku takes it.
+    found = [a for a in sim().store.apps.values() if a.team and ident in (a.team, serialize.team_id(a.team))]
+    if not found:
+        raise not_found("team", "team")
+    return paged([serialize.team_app(sim(), a) for a in found], "id")
+
+
 @bp.get("/apps/<ident>")
 def app_info(ident):
     return jsonify(serialize.app(sim(), _app(ident), sdk=_sdk()))

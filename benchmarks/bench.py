@@ -1,0 +1,343 @@
+# Copyright: (c) 2026, herokuops.postgres contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""`make bench`: the maintenance window, the API economy and the controller's cost, measured against herokusim.
+
+    python benchmarks/bench.py [--only window,polls,fleet] [--methods pg_copy,...] [--fleet 20] [--out FILE]
+
+Everything runs one case at a time (timings are the point), with the simulator's default timings and the
+collection's default waits (wait_sleep 30, window_wait_sleep 5), dynos writing throughout. Prints the
+tables and writes them, with the machine, the date and the load average, to benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import requests
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "chaos"))
+# pylint: disable=wrong-import-position  # harness sets up the paths
+from harness import REPO, banners, follow, load, scenario_runner  # noqa: E402
+from methods import METHODS, Method, essential_fleet  # noqa: E402
+
+# The collection's defaults (README, "Variables"), not the tests' short waits.
+DEFAULT_WAITS = {"wait_timeout": 86400, "wait_sleep": 30, "window_wait_sleep": 5}
+RESULTS = Path(__file__).resolve().parent / "results.md"
+
+
+@dataclass
+class Timed:
+    """One ansible-playbook run: its output, wall time, task start times and the controller's peak memory."""
+
+    returncode: int
+    stdout: str
+    seconds: float
+    tasks: list                  # [(epoch time the banner appeared, task name)]
+    peak_rss_mb: float           # ansible-playbook's main process
+    peak_tree_rss_mb: float      # it and every process it forked (workers, modules), summed at the worst moment
+    load: tuple                  # load average before and after
+
+    def ok(self):
+        assert self.returncode == 0, self.stdout[-5000:]
+        return self
+
+
+def timed_run(runner, playbook, variables):
+    """Run the playbook as Runner.start does, timing each task's banner and sampling memory every 0.1 s."""
+    load_before = load()
+    started = time.monotonic()
+    process = runner.start(playbook, **variables)
+    peaks = {"main": 0, "tree": 0}
+
+    def sample():
+        try:
+            main = psutil.Process(process.pid)
+            while process.poll() is None:
+                try:
+                    tree = [main] + main.children(recursive=True)
+                    peaks["main"] = max(peaks["main"], main.memory_info().rss)
+                    peaks["tree"] = max(peaks["tree"], sum(p.memory_info().rss for p in tree if p.is_running()))
+                except psutil.Error:
+                    pass
+                time.sleep(0.1)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    tasks, lines = [], []
+    for line in follow(runner.state_dir.parent / "killed-run.log", lambda: process.poll() is not None):
+        lines.append(line)
+        tasks += [(time.time(), name) for name in banners(line)]
+    process.wait()
+    seconds = time.monotonic() - started
+    sampler.join()
+    return Timed(process.returncode, "\n".join(lines), seconds, tasks, peaks["main"] / 2**20, peaks["tree"] / 2**20,
+                 (load_before, load()))
+
+
+def split_requests(requests):
+    """Heroku requests (not /__sim/) by kind: actions change something; reads are the first GET of a URL;
+    polls repeat a GET already made (the waits)."""
+    seen, kinds = set(), Counter()
+    for r in requests:
+        if r["path"].startswith("/__sim/"):
+            continue
+        if r["method"] != "GET" and not r["path"].startswith("/actions/"):
+            kinds["actions"] += 1
+        elif (r["method"], r["path"], r["query"]) in seen:
+            kinds["polls"] += 1
+        else:
+            seen.add((r["method"], r["path"], r["query"]))
+            kinds["reads"] += 1
+    kinds["total"] = sum(kinds.values())
+    return kinds
+
+
+def overlap(start, end, lo, hi):
+    return max(0.0, min(end, hi) - max(start, lo))
+
+
+# -- the window ------------------------------------------------------------------------------------------------
+def window(method, workdir):
+    """One migration: its window (maintenance on to off, from the request log and from the report), the longest
+    gap in acknowledged writes, the floor (the simulator's own operations inside the window) and where the
+    window's time went, task by task."""
+    with scenario_runner(method, workdir, timings={}) as runner:
+        sim = runner.sim
+        mark = sim.mark()
+        run = timed_run(runner, method.playbook, {**method.variables, **DEFAULT_WAITS}).ok()
+        requests = sim.requests_since(mark)
+        report = runner.report(method.migration_id)
+        apps = report["window_apps"]
+        toggles = [r["time"] for r in requests if r["method"] == "PATCH" and r["path"] in {f"/apps/{a}" for a in apps}]
+        on, off = toggles[0], toggles[-1]
+        operations = [op for op in sim.admin("GET", "/operations")
+                      if overlap(op["started_at"], op["started_at"] + op["seconds"], on, off) > 0]
+        floor = sum(overlap(op["started_at"], op["started_at"] + op["seconds"], on, off) for op in operations)
+        gaps = {app: sim.admin("GET", f"/apps/{app}/writes")["max_gap_seconds"] for app in apps}
+        inside = [r for r in requests if on <= r["time"] <= off]
+        return {
+            "method": method.name, "report_method": report["method"], "apps": len(apps),
+            "window_log": off - on, "window_report": report["window_seconds"], "max_gap": max(gaps.values()),
+            "floor": floor, "operations": [f"{op['operation']} {op['seconds']:.2f} s" for op in operations],
+            "requests": split_requests(requests), "requests_in_window": split_requests(inside),
+            "report_api_calls": report["api_calls"], "run_seconds": run.seconds, "load": run.load,
+            "tasks_in_window": profile(run.tasks, on, off, requests), "steps": report["steps"],
+        }
+
+
+def profile(tasks, on, off, requests):
+    """The tasks that started inside the window: (name, seconds until the next task started, Heroku requests
+    made meanwhile), slowest first."""
+    found = []
+    for (start, name), (end, _next) in zip(tasks, tasks[1:]):
+        if on <= start <= off:
+            calls = sum(1 for r in requests if start <= r["time"] < end and not r["path"].startswith("/__sim/"))
+            found.append((name, end - start, calls))
+    return sorted(found, key=lambda item: -item[1])
+
+
+# -- polling during a long wait --------------------------------------------------------------------------------
+def poll_rate(workdir, measure=240.0):
+    """A follower that stays behind while the follower changeover prepares: requests per hour of waiting, at the
+    collection's default wait_sleep (30 s), counted once the back-off has reached it."""
+    method = METHODS["pg_upgrade_follower"]
+    # The new follower takes 10 s to become available, and its replay is paused as soon as its cluster exists:
+    # by then it is hundreds of commits behind, and stays so.
+    with scenario_runner(method, workdir, timings={"follower_provision_seconds": 10}) as runner:
+        sim = runner.sim
+        process = runner.start(method.playbook, **{**method.variables, **DEFAULT_WAITS})
+        try:
+            follower = sim.wait_until(lambda: next((a["name"] for a in sim.get("/addons") if a["name"] != method.old_primary),
+                                                   None), "the follower", timeout=120)
+            sim.wait_until(lambda: _pause(sim, follower), "the follower's replay to pause", timeout=120)
+            waiting_since = time.time()
+            mark = sim.mark()
+            time.sleep(measure)
+            requests = [r for r in sim.requests_since(mark) if not r["path"].startswith("/__sim/")]
+            behind = sim.behind_by(follower)
+            assert not sim.maintenance(method.target_app), "the run left its preparation: the follower caught up"
+        finally:
+            runner.kill(process)
+        steady = [r for r in requests if r["time"] >= waiting_since + 61]  # pauses 1, 2, 4, 8, 16, then 30 s
+        span = time.time() - (waiting_since + 61)
+        polls = sorted({round(r["time"]) for r in steady})
+        return {"measured_seconds": measure, "behind_by": behind, "requests": len(requests),
+                "steady_requests": len(steady), "steady_seconds": span,
+                "per_hour": len(steady) / span * 3600, "paths": sorted({r["path"] for r in steady}),
+                "poll_times": polls, "load": load()}
+
+
+def _pause(sim, follower):
+    """Pause the follower's replay once it is a running replica; False until then."""
+    try:
+        sim.admin("POST", f"/databases/{follower}/replay", json={"paused": True})
+    except requests.HTTPError:
+        return False
+    return True
+
+
+# -- a fleet ---------------------------------------------------------------------------------------------------
+def fleet(workdir, size, time_scale=60, remaining=None):
+    """`size` apps, each with an Essential database upgraded in place, all at once (--forks size) with the rate
+    limiter on; wall time and peak memory of ansible-playbook, and what the limiter did."""
+    formations = {f"app{i:02d}": {"web": 1} for i in range(size)}
+    apps, databases = essential_fleet(formations)
+    method = Method("fleet", "upgrade_pg.yml", apps, databases, {}, "", "", writers=tuple(formations))
+    with scenario_runner(method, workdir, timings={"write_interval": 0.2}) as runner:
+        sim = runner.sim
+        runner.ansible.inventory = workdir / "fleet.yml"
+        runner.ansible.inventory.write_text(yaml.safe_dump({"all": {
+            "hosts": {app: {} for app in formations},
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "version": 16}}}))
+        runner.ansible.extra_env["ANSIBLE_FORKS"] = str(size)
+        limiter = {"enabled": True, "time_scale": time_scale, **({"remaining": remaining} if remaining is not None else {})}
+        sim.admin("POST", "/rate-limit", json=limiter)
+        mark = sim.mark()
+        run = timed_run(runner, "upgrade_pg.yml", DEFAULT_WAITS)
+        requests = [r for r in sim.requests_since(mark) if not r["path"].startswith("/__sim/")]
+        sim.admin("POST", "/rate-limit", json={"enabled": False})
+        run.ok()
+        for app in formations:
+            assert sim.database(f"pg-{app}")["postgres_version"].startswith("16."), app
+        runner.assert_back_as_before(formations)
+        runner.assert_nothing_lost(*formations)
+        statuses = Counter(r["status"] for r in requests)
+        throttled = [r for r in requests if r["status"] == 429]
+        unabsorbed = [r for r in throttled if not any(
+            later["seq"] > r["seq"] and later["method"] == r["method"] and later["path"] == r["path"]
+            and later["status"] < 400 for later in requests)]
+        windows = [runner.report(f"{app}.upgrade_pg.DATABASE.16")["window_seconds"] for app in formations]
+        return {"apps": size, "time_scale": time_scale, "start_remaining": remaining if remaining is not None else 4500,
+                "seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "peak_tree_rss_mb": run.peak_tree_rss_mb,
+                "requests": len(requests), "statuses": dict(statuses), "throttled": len(throttled),
+                "unabsorbed": len(unabsorbed), "failed": sum(n for s, n in statuses.items() if s >= 400 and s != 429),
+                "window_median": statistics.median(windows), "window_max": max(windows), "load": run.load}
+
+
+# -- output ----------------------------------------------------------------------------------------------------
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    import ansible.release  # pylint: disable=import-outside-toplevel
+    return (f"{os.cpu_count()} CPUs ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB, Python "
+            f"{platform.python_version()}, ansible-core {ansible.release.__version__}; "
+            f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; load average at start "
+            + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
+
+
+def render(results, started_machine, wall):
+    out = ["# Benchmarks", "", f"`make bench` (benchmarks/bench.py), {started_machine}; whole run {wall:.0f} s.",
+           "Load averages (1 min) are shown next to each timing: other jobs share this machine.", ""]
+    windows = results.get("window", [])
+    if windows:
+        out += ["## The maintenance window", "",
+                "Simulator default timings, the collection's default waits, dynos writing every 0.05 s. Window: "
+                "maintenance on to off in the request log (the report's figure in brackets). Floor: the simulator's "
+                "own operations inside the window.", "",
+                "| method | apps | window s (report) | max write gap s | floor s (operations) | window / floor | "
+                "requests: actions / reads / polls (in window) | run s | load |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for w in windows:
+            r, i = w["requests"], w["requests_in_window"]
+            ratio = w["window_log"] / w["floor"] if w["floor"] else float("inf")
+            out.append(f"| {w['report_method']} | {w['apps']} | {w['window_log']:.1f} ({w['window_report']}) | "
+                       f"{w['max_gap']:.1f} | {w['floor']:.2f} ({', '.join(w['operations']) or 'none'}) | {ratio:.0f}× | "
+                       f"{r['actions']} / {r['reads']} / {r['polls']} ({i['total']}) | {w['run_seconds']:.0f} | "
+                       f"{w['load'][0]:.1f} |")
+        out += ["", "Where the window's time goes (tasks started inside it; the five slowest, and the count):", ""]
+        for w in windows:
+            tasks = w["tasks_in_window"]
+            calling = [t for t in tasks if t[2]]
+            idle = [t for t in tasks if not t[2]]
+            top = "; ".join(f"{name.split(' : ')[-1]} {seconds:.1f} s ({calls} requests)" for name, seconds, calls in tasks[:5])
+            out.append(f"- {w['report_method']}: {len(tasks)} tasks, {sum(t[1] for t in tasks):.1f} s: {len(calling)} "
+                       f"that called Heroku {sum(t[1] for t in calling):.1f} s, {len(idle)} that did not (set_fact, "
+                       f"include, argument validation, state bookkeeping) {sum(t[1] for t in idle):.1f} s. Slowest: {top}")
+        out.append("")
+    polls = results.get("polls")
+    if polls:
+        out += ["## Polling during a long wait", "",
+                f"A follower kept behind (replay paused, {polls['behind_by']} commits behind) while `pg_upgrade` "
+                f"(follower) prepares, with the default wait_sleep of 30 s: {polls['requests']} requests in "
+                f"{polls['measured_seconds']:.0f} s; once the back-off reached 30 s, {polls['steady_requests']} requests "
+                f"in {polls['steady_seconds']:.0f} s = **{polls['per_hour']:.0f} requests per hour** of waiting "
+                f"(a poller every 5 s: 720). Paths polled: {', '.join(polls['paths'])}. Load {polls['load']:.1f}.", ""]
+    fleets = results.get("fleet", [])
+    if fleets:
+        out += ["## A fleet at once, under the rate limit; the controller's cost", "",
+                "Essential databases upgraded in place, one inventory host per app, `--forks` = apps, the simulator's "
+                "rate limiter on (4,500 tokens, 75 per minute, time-scaled).", "",
+                "| apps | bucket at start | time scale | wall s | requests | 429 (not absorbed) | failed | window median / max s "
+                "| peak RSS MB: ansible-playbook / all its processes | load before / after |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
+        for f in fleets:
+            out.append(f"| {f['apps']} | {f['start_remaining']} | {f['time_scale']} | {f['seconds']:.0f} | {f['requests']} | "
+                       f"{f['throttled']} ({f['unabsorbed']}) | {f['failed']} | {f['window_median']} / {f['window_max']} | "
+                       f"{f['peak_rss_mb']:.0f} / {f['peak_tree_rss_mb']:.0f} | {f['load'][0]:.1f} / {f['load'][1]:.1f} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="window,polls,fleet")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--fleet", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    only = args.only.split(",")
+    started_machine, started = machine(), time.monotonic()
+    print(f"bench: {started_machine}", flush=True)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=REPO / "build") as scratch:
+        scratch = Path(scratch)
+        if "window" in only:
+            results["window"] = []
+            for name in args.methods.split(","):
+                results["window"].append(window(METHODS[name], _fresh(scratch, name)))
+                print(json.dumps(results["window"][-1], default=str)[:600], flush=True)
+        if "polls" in only:
+            results["polls"] = poll_rate(_fresh(scratch, "polls"))
+            print(json.dumps(results["polls"], default=str), flush=True)
+        if "fleet" in only:
+            results["fleet"] = []
+            # One app, then the fleet, with Heroku's bucket time-scaled 60x (a full bucket, refilled at 75 a second);
+            # then the fleet on an account another tool has drained, refilled at 5 a second (time scale 4).
+            for size, remaining, scale in ((1, None, 60), (args.fleet, None, 60), (args.fleet, 0, 4)):
+                results["fleet"].append(fleet(_fresh(scratch, f"fleet-{size}-{remaining}"), size, scale, remaining))
+                print(json.dumps(results["fleet"][-1], default=str), flush=True)
+    text = render(results, started_machine, time.monotonic() - started)
+    print("\n" + text)
+    args.out.write_text(text + "\n")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    return 0
+
+
+def _fresh(scratch, name):
+    path = scratch / name
+    path.mkdir(parents=True)
+    return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

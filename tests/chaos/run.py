@@ -1,0 +1,105 @@
+# Copyright: (c) 2026, herokuops.postgres contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""`make chaos`: the reliability campaigns against herokusim, while dynos write; a table, and exit 1 on any failure.
+
+    python tests/chaos/run.py [-n 2] [--quick] [--methods pg_copy,...] [--campaigns crash,faults,...] [--keep]
+
+secrets   a complete run of every method at -vvv (also the reference runs that list the tasks)
+crash     for every task of every method from the first change to the last: SIGKILL when it starts, re-run
+faults    every method with 10% of requests answered 500/503 and 5% 429 (Retry-After)
+bad-input wrong requests refused before any change; failures mid-run rolled back
+--quick is the subset `make test` runs: a few cases of each campaign on the methods that create no database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import bad_input
+import crash
+import faults
+import leaks
+from harness import Campaigns, Case, load, table
+from methods import ADDONS_UPGRADE_ESSENTIAL, METHODS, PG_UPGRADE_IN_PLACE
+
+CAMPAIGNS = ("secrets", "crash", "faults", "bad-input")
+
+
+def quick_cases():
+    """About two minutes on 2 cores with -n 2, longest first. Methods that change the database in place need no
+    reference run to know what they must leave."""
+    return [
+        crash.case(PG_UPGRADE_IN_PLACE, "cutover | Upgrade and wait", None, delay=1.5),
+        leaks.case(ADDONS_UPGRADE_ESSENTIAL, []),
+        faults.case(ADDONS_UPGRADE_ESSENTIAL),
+        bad_input.refusals_case([r for r in bad_input.REFUSALS if r.name in QUICK_REFUSALS], "refusals (quick)"),
+    ]
+
+
+QUICK_REFUSALS = {"unknown app", "addons:upgrade to another tier", "pg_upgrade on mini", "invalid token",
+                  "pg_copy over the size limit"}
+
+
+def full_cases(campaigns, methods, runner, crash_sample=None):
+    """The secrets campaign's runs come first: the crash and faults campaigns take their task lists and
+    what they left from them."""
+    references = []
+    done = []
+    if {"secrets", "crash", "faults"} & set(campaigns):
+        done += runner.run([leaks.case(m, references) for m in methods])
+        if "secrets" not in campaigns:
+            done = []
+    by_method = {ref.method.name: ref for ref in references}
+    cases = []
+    if "bad-input" in campaigns:
+        half = len(bad_input.REFUSALS) // 2
+        cases += [bad_input.refusals_case(bad_input.REFUSALS[:half], "refusals 1"),
+                  bad_input.refusals_case(bad_input.REFUSALS[half:], "refusals 2")]
+        cases += [bad_input.mid_run_case(failure) for failure in bad_input.MID_RUN]
+    for method in methods:
+        reference = by_method.get(method.name)
+        if reference is None and {"crash", "faults"} & set(campaigns):
+            cases.append(Case("crash", f"{method.name}: no reference run", _no_reference))
+            continue
+        if "faults" in campaigns:
+            cases.append(faults.case(method, reference))
+    if "crash" in campaigns:
+        cases += crash.cases([by_method[m.name] for m in methods if m.name in by_method], crash_sample)
+    return done + runner.run(cases)
+
+
+def _no_reference(_workdir):
+    raise AssertionError("the complete run of this method failed (see the secrets campaign): no task list")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--jobs", type=int, default=1, help="cases at once (at most 2 on a 2-core machine)")
+    parser.add_argument("--quick", action="store_true", help="the subset of `make test`")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: " + ", ".join(METHODS))
+    parser.add_argument("--campaigns", default=",".join(CAMPAIGNS), help="comma-separated: " + ", ".join(CAMPAIGNS))
+    parser.add_argument("--crash-sample", type=int, help="only this many crash points per method, evenly spread")
+    parser.add_argument("--keep", action="store_true", help="keep the work directories of passed cases too")
+    args = parser.parse_args(argv)
+    runner = Campaigns(args.jobs, args.keep)
+    started = time.monotonic()
+    print(f"chaos: {'quick subset' if args.quick else args.campaigns}, -n {args.jobs}, load {load():.1f}, "
+          f"work in {runner.root}", flush=True)
+    if args.quick:
+        cases = runner.run(quick_cases())
+    else:
+        cases = full_cases(args.campaigns.split(","), [METHODS[m] for m in args.methods.split(",")], runner,
+                           args.crash_sample)
+    print("\n" + table(cases, time.monotonic() - started))
+    failed = [case for case in cases if not case.passed]
+    for case in failed:
+        print(f"FAILED {case.campaign} {case.name}: {case.outcome}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

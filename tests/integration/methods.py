@@ -1,0 +1,125 @@
+# Copyright: (c) 2026, herokuops.postgres contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One scenario per migration method: the apps, databases and variables of a run, and what it must achieve.
+
+Shared by the playbook tests (tests/integration/test_playbook_*.py), the reliability campaigns
+(tests/chaos) and the benchmarks (benchmarks/), so that all of them migrate the same scenarios.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from herokusim.testing import BASIC
+
+OLD = "postgresql-lavender-12345"
+STANDARD_0 = {"addon": OLD, "app": "sushi", "plan": "standard-0", "version": "15", "seed_rows": 1000,
+              "attachments": ["DATABASE", "HEROKU_POSTGRESQL_LAVENDER"]}
+
+
+@dataclass(frozen=True)
+class Method:
+    """A migration scenario: run `playbook` with `variables` on a simulator holding `apps` and `databases`."""
+
+    name: str
+    playbook: str
+    apps: list
+    databases: list
+    variables: dict
+    migration_id: str
+    report_method: str          # the report's "method"
+    target_app: str = "sushi"   # whose DATABASE_URL the migration changes
+    old_primary: str = OLD      # the database migrated
+    new_primary: bool = True    # a new add-on becomes DATABASE_URL (else the old one is changed in place)
+    plan: str | None = None     # the plan DATABASE_URL must end on
+    major: str | None = None    # the PostgreSQL major version it must end on
+    writers: tuple = field(default=("sushi",))
+
+    @property
+    def formations(self):
+        return {app["name"]: app["formation"] for app in self.apps}
+
+    def fixture_parts(self):
+        """(apps, databases), copies safe to change."""
+        return copy.deepcopy(self.apps), copy.deepcopy(self.databases)
+
+
+def assert_migrated(method, sim):
+    """DATABASE_URL of the target app is the migrated database: new or not, on the target plan and version,
+    writable. Returns its add-on name."""
+    primary = sim.attachments(method.target_app)[("DATABASE", None)]
+    assert (primary != method.old_primary) == method.new_primary, (method.name, primary)
+    if method.plan:
+        assert sim.get(f"/addons/{primary}")["plan"]["name"] == f"heroku-postgresql:{method.plan}", method.name
+    if method.major:
+        assert sim.database(primary)["postgres_version"].split(".")[0] == method.major, method.name
+    assert not sim.database(primary)["following"], method.name
+    return primary
+
+
+def _upgrade(name, variables, report_method, **kwargs):
+    return Method(name, "upgrade_pg.yml", [{"name": "sushi", "formation": {"web": 1, "worker": 1}}], [STANDARD_0],
+                  {"app": "sushi", "version": "16", **variables}, "sushi.upgrade_pg.DATABASE.16", report_method,
+                  major="16", **kwargs)
+
+
+def _plan_change(name, database, plan, report_method, **kwargs):
+    return Method(name, "change_pg_plan.yml", [{"name": "sushi", "formation": {"web": 1, "worker": 2}}], [database],
+                  {"app": "sushi", "plan": plan}, f"sushi.change_pg_plan.DATABASE.{plan}", report_method,
+                  new_primary=False, plan=plan, **kwargs)
+
+
+# The old primary is also sushi-admin's DATABASE_URL, has the default and a custom pool, and a follower.
+_CHANGEOVER_FORMATIONS = {"sushi": {"web": 2, "worker": 1}, "sushi-admin": {"worker": 1, "clock": 0}}
+_BASIC_FORMATIONS = {app["name"]: app["formation"] for app in BASIC["apps"]}
+
+FOLLOWER_CHANGEOVER = Method(
+    "follower_changeover", "change_pg_plan.yml",
+    [{"name": app, "formation": formation} for app, formation in _CHANGEOVER_FORMATIONS.items()],
+    [{**STANDARD_0, "attached_to": {"sushi-admin": ["DATABASE"]}, "pools": ["DATABASE_CONNECTION_POOL", "REPORTING_POOL"]},
+     {"addon": "postgresql-white-22222", "app": "sushi", "plan": "standard-0", "attachments": ["HEROKU_POSTGRESQL_WHITE"],
+      "follows": OLD}],
+    {"app": "sushi", "plan": "standard-2", "method": "follower_changeover", "recreate_followers": True},
+    "sushi.change_pg_plan.DATABASE.standard-2", "follower_changeover", plan="standard-2",
+    writers=tuple(_CHANGEOVER_FORMATIONS))
+
+PRIVATE_SPACE = Method(
+    "private_space", "migrate_to_private_space.yml", copy.deepcopy(BASIC["apps"]), copy.deepcopy(BASIC["databases"]),
+    {"app": "sushi", "database": "HEROKU_POSTGRESQL_GREEN", "target_app": "private-spaces-example", "plan": "private-0"},
+    "sushi.migrate_to_private_space.HEROKU_POSTGRESQL_GREEN.private-0.private-spaces-example", "follower_changeover",
+    target_app="private-spaces-example", old_primary="looking-simply-2449", plan="private-0", writers=tuple(_BASIC_FORMATIONS))
+
+PG_UPGRADE_FOLLOWER = _upgrade("pg_upgrade_follower", {"plan": "standard-2"}, "pg_upgrade (follower)", plan="standard-2")
+PG_UPGRADE_DIRECT = _upgrade("pg_upgrade_direct", {}, "pg_upgrade (direct)", new_primary=False)
+PG_COPY = _upgrade("pg_copy", {"method": "pg_copy"}, "pg_copy", plan="standard-0")
+PG_UPGRADE_IN_PLACE = Method(
+    "pg_upgrade_in_place", "upgrade_pg.yml", [{"name": "sushi", "formation": {"web": 1, "worker": 1}}],
+    [{"addon": OLD, "app": "sushi", "plan": "essential-0", "version": "15", "seed_rows": 100}],
+    {"app": "sushi", "version": "16"}, "sushi.upgrade_pg.DATABASE.16", "pg_upgrade (in_place)",
+    new_primary=False, major="16")
+ADDONS_UPGRADE_STANDARD = _plan_change("addons_upgrade_standard", {**STANDARD_0, "seed_rows": 500}, "standard-2",
+                                       "addons_upgrade (standard)")
+ADDONS_UPGRADE_ESSENTIAL = _plan_change(
+    "addons_upgrade_essential", {"addon": OLD, "app": "sushi", "plan": "essential-0", "seed_rows": 100}, "essential-1",
+    "addons_upgrade (essential)")
+
+# The plain follower changeover of one app's database (FOLLOWER_CHANGEOVER adds a second app, pools, a follower).
+CHANGEOVER = Method(
+    "follower_changeover_one_app", "change_pg_plan.yml", [{"name": "sushi", "formation": {"web": 2, "worker": 1}}],
+    [STANDARD_0], {"app": "sushi", "plan": "standard-2", "method": "follower_changeover"},
+    "sushi.change_pg_plan.DATABASE.standard-2", "follower_changeover", plan="standard-2")
+
+METHODS = {m.name: m for m in (FOLLOWER_CHANGEOVER, PRIVATE_SPACE, PG_UPGRADE_FOLLOWER, PG_UPGRADE_DIRECT,
+                               PG_UPGRADE_IN_PLACE, PG_COPY, ADDONS_UPGRADE_STANDARD, ADDONS_UPGRADE_ESSENTIAL)}
+
+
+def essential_fleet(formations):
+    """(apps, databases) of a fleet: one app per entry of {app: formation}, each with its own Essential database
+    on PostgreSQL 15 (pg-<app>), upgraded in place by upgrade_pg.yml with one inventory host per app."""
+    apps = [{"name": app, "formation": dict(formation)} for app, formation in formations.items()]
+    databases = [{"addon": f"pg-{app}", "app": app, "plan": "essential-0", "version": "15", "seed_rows": 100}
+                 for app in formations]
+    return apps, databases
