@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, heroku_argument_spec
+from ._client import (HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, HerokuUncertainWriteError,
+                      heroku_argument_spec)
 from ._pg import PG_SERVICE, DatabaseNotFoundError, resolve_attachment
 from ._wait import WaitTimeoutError, wait_argument_spec, wait_for
 
@@ -83,17 +84,34 @@ class HerokuModule:
         except HerokuError as exc:
             self.fail(doing, exc)
 
-    def write(self, doing, method, path, json=None, headers=None):
+    def write(self, doing, method, path, json=None, headers=None, recover=None):
         """Make a change: perform it and return the body, or in check mode plan it and return None.
 
-        Either way the result is marked changed. A HerokuUncertainWriteError fails like any error;
-        callers that can recover (re-read, then decide) call the client themselves.
+        The result is marked changed unless Heroku refused the change. A POST or PATCH whose outcome is
+        unknown (a 5xx or no answer: HerokuUncertainWriteError) is never repeated blindly. Without recover
+        it fails. With it, recover() re-reads the state and returns what stands for the body when the change
+        took effect, or None when it did not; only then is the change sent again, up to the retries option.
         """
-        self.mark_changed()
         if self.check_mode:
+            self.mark_changed()
             self.client.plan(method, path)
             return None
-        return self.call(doing, self.client.request, method, path, json, headers)
+        for attempt in range(self.params["retries"] + 1):
+            try:
+                body = self.client.request(method, path, json, headers)
+            except HerokuUncertainWriteError as exc:
+                applied = self.call(f"{doing} (re-reading after an unknown outcome)", recover) if recover else None
+                if applied is not None:
+                    self.mark_changed()
+                    return applied
+                if recover is None or attempt == self.params["retries"]:
+                    self.mark_changed()  # it may have been applied
+                    self.fail(doing, exc)
+                continue
+            except HerokuError as exc:
+                self.fail(doing, exc)
+            self.mark_changed()
+            return body
 
     def resolve(self, app, database):
         """The attachment for a database reference in any Heroku form (see _pg.resolve_attachment)."""

@@ -214,7 +214,6 @@ from urllib.parse import quote
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
     HerokuAPIError,
     HerokuError,
-    HerokuUncertainWriteError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pg import PG_SERVICE, list_pg_attachments
@@ -307,20 +306,11 @@ class Addon:
             body["config"] = {"version": params["version"]}
         doing = f"Creating a {body['plan']['name']} database on {self.app}"
         path = f"/apps/{q(self.app)}/addons"
+        # Heroku may have made it: an add-on found by name or attachment name is ours.
+        addon = self.module.write(doing, "POST", path, body, recover=self.find)
         if self.module.check_mode:
-            self.module.write(doing, "POST", path, body)
             return {"id": None, "name": params["name"], "app": {"name": self.app}, "plan": body["plan"],
                     "state": "provisioning"}
-        try:
-            addon = self.client.post(path, body)
-        except HerokuUncertainWriteError as exc:
-            # Heroku may have made it: only an add-on found by name or attachment name is known to be ours.
-            addon = self.find()
-            if addon is None:
-                self.module.fail(doing, exc)
-        except HerokuAPIError as exc:
-            self.module.fail(doing, exc)
-        self.module.mark_changed()
         return addon
 
     def state(self, addon):
@@ -372,8 +362,20 @@ class Addon:
                     f"{addon['name']} has a {maintenance} data maintenance, so the change to {plan} was not "
                     "requested again; it completes when the maintenance runs (herokuops.postgres.heroku_pg_maintenance).")
                 return "pending", maintenance
+
+        def applied():
+            # Essential plans change at once; other tiers start preparing a maintenance (none was pending).
+            now = self.client.get(f"/addons/{q(addon['id'])}")
+            if now["plan"]["name"] == plan:
+                return now
+            if essential:
+                return None
+            status = self.client.get(f"/data/maintenances/v1/{q(addon['id'])}").get("status")
+            return now if status in PENDING_MAINTENANCE else None
+
         self.module.write(f"Changing the plan of {addon['name']} to {plan}", "PATCH",
-                          f"/apps/{q(addon['app']['name'])}/addons/{q(addon['name'])}", {"plan": {"name": plan}})
+                          f"/apps/{q(addon['app']['name'])}/addons/{q(addon['name'])}", {"plan": {"name": plan}},
+                          recover=applied)
         return "requested", maintenance
 
     def attach(self, addon, existing, app, name):
@@ -385,21 +387,18 @@ class Addon:
         if name:
             body["name"] = name
         doing = f"Attaching {addon['name'] or 'the new database'} to {app} as {name or 'a new colour name'}"
-        if self.module.check_mode:
-            self.module.write(doing, "POST", "/addon-attachments", body)
-            return {"app": {"name": app}, "name": name or "HEROKU_POSTGRESQL_<COLOUR>", "namespace": None}
         known = {att["id"] for att in existing}
-        try:
-            attachment = self.client.post("/addon-attachments", body)
-        except HerokuUncertainWriteError as exc:
-            made = [att for att in self.attachments(addon) if att["id"] not in known
-                    and app in (att["app"]["name"], att["app"]["id"]) and (name is None or att["name"] == name)]
-            if len(made) != 1:
-                self.module.fail(doing, exc)
-            attachment = made[0]
-        except HerokuAPIError as exc:
-            self.module.fail(doing, exc)
-        self.module.mark_changed()
+
+        def made():
+            new = [att for att in self.attachments(addon) if att["id"] not in known
+                   and app in (att["app"]["name"], att["app"]["id"]) and (name is None or att["name"] == name)]
+            if len(new) > 1:
+                self.module.fail(doing, f"{len(new)} new attachments of {addon['name']} on {app} appeared meanwhile")
+            return new[0] if new else None
+
+        attachment = self.module.write(doing, "POST", "/addon-attachments", body, recover=made)
+        if self.module.check_mode:
+            return {"app": {"name": app}, "name": name or "HEROKU_POSTGRESQL_<COLOUR>", "namespace": None}
         return attachment
 
     def names(self, app):

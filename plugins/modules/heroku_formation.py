@@ -146,7 +146,13 @@ def main():
                for ptype, quantity in sorted(wanted.items()) if before[ptype] != quantity]
     after = {**before, **wanted}
     if updates:
-        response = module.write(f"Scaling {app}", "PATCH", path, {"updates": updates})
+
+        def applied():
+            now = module.client.get(path)
+            quantities = {item["type"]: item["quantity"] for item in now}
+            return now if all(quantities[ptype] == quantity for ptype, quantity in wanted.items()) else None
+
+        response = module.write(f"Scaling {app}", "PATCH", path, {"updates": updates}, recover=applied)
         if response is not None:  # None in check mode: keep the prediction
             # Heroku may answer with every process type or only the updated ones: merge either.
             after = {**before, **{item["type"]: item["quantity"] for item in response}}

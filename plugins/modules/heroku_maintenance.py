@@ -96,7 +96,12 @@ def main():
     previous = module.call(f"Reading app {app}", module.client.get, path)["maintenance"]
     if previous != wanted:
         state = "on" if wanted else "off"
-        module.write(f"Turning maintenance mode {state} on {app}", "PATCH", path, {"maintenance": wanted})
+
+        def applied():
+            now = module.client.get(path)
+            return now if now["maintenance"] == wanted else None
+
+        module.write(f"Turning maintenance mode {state} on {app}", "PATCH", path, {"maintenance": wanted}, recover=applied)
     module.set_diff({"maintenance": previous}, {"maintenance": wanted})
     module.exit(maintenance=wanted, previous=previous)
 

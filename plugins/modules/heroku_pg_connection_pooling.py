@@ -103,10 +103,6 @@ api_calls:
 
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
-    HerokuAPIError,
-    HerokuUncertainWriteError,
-)
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pg import list_pg_attachments
 from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
@@ -151,19 +147,17 @@ def main():
         doing = f"Attaching pool {name} of {addon['name']} to {params['app']}"
         path = f"/client/v11/databases/{quote(addon['name'], safe='')}/connection-pooling"
         body = {"app": params["app"], "credential": "default", "name": name}
+
+        def made():
+            found = find()
+            if found and found["addon"]["id"] != addon["id"]:
+                module.fail(doing, f"{name} on {params['app']} now belongs to {found['addon']['name']}")
+            return found
+
+        existing = module.write(doing, "POST", path, body, recover=made)
         if module.check_mode:
-            module.write(doing, "POST", path, body)
             existing = {"id": None, "name": name}
         else:
-            try:
-                existing = module.client.post(path, body)
-            except HerokuUncertainWriteError as exc:
-                existing = find()
-                if existing is None or existing["addon"]["id"] != addon["id"]:
-                    module.fail(doing, exc)
-            except HerokuAPIError as exc:
-                module.fail(doing, exc)
-            module.mark_changed()
             app = existing["app"]["name"]
     module.set_diff(before, {name: addon["name"]})
     module.exit(pool=describe(existing, app, addon["name"]))

@@ -202,10 +202,6 @@ api_calls:
 import datetime
 from urllib.parse import quote, urlsplit
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
-    HerokuAPIError,
-    HerokuUncertainWriteError,
-)
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import _safe_text as safe_text
 from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info
@@ -307,19 +303,14 @@ class Copy:
         path = f"/client/v11/databases/{quote(self.dst['id'], safe='')}/transfers"
         body = {"from_name": self.src["name"], "from_url": from_url, "to_name": self.dst["name"], "to_url": to_url}
         doing = f"Starting the copy of {self.src['name']} onto {self.dst['name']}"
-        if self.module.check_mode:
-            return self.module.write(doing, "POST", path, body)
-        try:
-            transfer = self.client.post(path, body)
-        except HerokuUncertainWriteError as exc:
+
+        def made():
             new = [t for t in self.list() if t["uuid"] not in known and self.ours(t, None)]
-            if len(new) != 1:
-                self.module.fail(doing, exc)
-            transfer = new[0]
-        except HerokuAPIError as exc:
-            self.module.fail(doing, exc)
-        self.module.mark_changed()
-        return transfer
+            if len(new) > 1:
+                self.module.fail(doing, f"{len(new)} new transfers onto {self.dst['name']} appeared meanwhile")
+            return new[0] if new else None
+
+        return self.module.write(doing, "POST", path, body, recover=made)
 
     def wait(self, transfer):
         path = f"{self.app_path}/{quote(transfer['uuid'], safe='')}"

@@ -179,7 +179,6 @@ from urllib.parse import quote
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
     HerokuAPIError,
     HerokuError,
-    HerokuUncertainWriteError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pg import PG_SERVICE
@@ -277,25 +276,15 @@ class Follower:
         if self.name:
             body["name"] = self.name
         doing = f"Creating a {self.plan} follower of {self.leader['name']} on {self.app}"
-        if self.module.check_mode:
-            return self.module.write(doing, "POST", path, body)
-        for attempt in (1, 2):
-            try:
-                addon = self.client.post(path, body)
-            except HerokuUncertainWriteError as exc:
-                # Heroku may have created it: an add-on that was not there before is ours.
-                new = [made for made in self.candidates() if made["id"] not in self.seen]
-                if len(new) == 1:
-                    addon = new[0]
-                elif new or attempt == 2:
-                    self.module.mark_changed()
-                    self.module.fail(doing, exc)
-                else:
-                    continue
-            except HerokuAPIError as exc:
-                self.module.fail(doing, exc)
-            self.module.mark_changed()
-            return addon
+
+        def made():
+            # Heroku may have created it: an add-on that was not there before is ours.
+            new = [addon for addon in self.candidates() if addon["id"] not in self.seen]
+            if len(new) > 1:
+                self.module.fail(doing, f"{len(new)} new followers of {self.leader['name']} appeared meanwhile")
+            return new[0] if new else None
+
+        return self.module.write(doing, "POST", path, body, recover=made)
 
     def wait_caught_up(self, addon):
         """Wait for pg:wait's "available", then until within max_behind commits; return database_info."""

@@ -149,10 +149,6 @@ api_calls:
 
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
-    HerokuAPIError,
-    HerokuUncertainWriteError,
-)
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
 
@@ -201,18 +197,13 @@ def main():
             module.refuse(f"Application {app['name']} is not in maintenance mode. To proceed, put the application "
                           f"into maintenance mode or set confirm to {app['name']}. Nothing was changed.")
         doing = f"Running the maintenance of {name}"
-        if module.check_mode:
-            module.write(doing, "POST", f"{path}/run")
-        else:
-            try:
-                module.client.post(f"{path}/run")
-            except HerokuUncertainWriteError as exc:
-                # Only a maintenance that has started (or finished) since shows the request took effect.
-                if module.call(f"Reading the maintenance of {name}", module.client.get, path).get("status") in RUNNABLE:
-                    module.fail(doing, exc)
-            except HerokuAPIError as exc:
-                module.fail(doing, exc)
-            module.mark_changed()
+
+        def started():
+            # Only a maintenance that has started (or finished) since shows the request took effect.
+            now = module.client.get(path)
+            return None if now.get("status") in RUNNABLE else now
+
+        module.write(doing, "POST", f"{path}/run", recover=started)
         module.set_diff({"status": status}, {"status": "completed"})
 
     if params["wait"] and not module.check_mode:

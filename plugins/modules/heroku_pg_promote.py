@@ -140,7 +140,6 @@ api_calls:
 import re
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError, HerokuUncertainWriteError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info, unfollow
 
@@ -174,22 +173,18 @@ class Promotion:
         if name:
             body["name"] = name
         doing = f"Attaching {addon_name} to {self.app} as {name or 'a new colour name'}"
-        if self.module.check_mode:
-            return self.module.write(doing, "POST", "/addon-attachments", body)
+        return self.module.write(doing, "POST", "/addon-attachments", body,
+                                 recover=lambda: self.made(doing, addon_name, name, namespace))
+
+    def made(self, doing, addon_name, name, namespace):
+        """The attachment a POST with an unknown outcome made, or None when there is none."""
         known = {att["id"] for att in self.attachments}
-        try:
-            attachment = self.client.post("/addon-attachments", body)
-        except HerokuUncertainWriteError as exc:
-            made = [att for att in self.read_attachments() if att["id"] not in known
-                    and att["addon"]["name"] == addon_name and att.get("namespace") == namespace
-                    and (name is None or att["name"] == name)]
-            if len(made) > 1:
-                self.module.fail(doing, exc)
-            attachment = made[0] if made else self.module.write(doing, "POST", "/addon-attachments", body)
-        except HerokuAPIError as exc:
-            self.module.fail(doing, exc)
-        self.module.mark_changed()
-        return attachment
+        new = [att for att in self.read_attachments() if att["id"] not in known
+               and att["addon"]["name"] == addon_name and att.get("namespace") == namespace
+               and (name is None or att["name"] == name)]
+        if len(new) > 1:
+            self.module.fail(doing, f"{len(new)} new attachments of {addon_name} appeared meanwhile")
+        return new[0] if new else None
 
     def keep_old_reachable(self, current):
         """The attachment name the outgoing primary keeps, creating a spare one when it has no other."""
@@ -213,9 +208,10 @@ class Promotion:
             # The name is taken by the old pool, and the pooling endpoint cannot confirm a replacement.
             self.module.write(f"Detaching pool {att['name']} from {current['addon']['name']}", "DELETE",
                               f"/addon-attachments/{quote(att['id'], safe='')}")
-            self.module.write(f"Re-creating pool {att['name']} on {target['name']}", "POST",
-                              f"/client/v11/databases/{quote(target['name'], safe='')}/connection-pooling",
-                              {"app": self.app, "credential": "default", "name": att["name"]})
+            doing = f"Re-creating pool {att['name']} on {target['name']}"
+            self.module.write(doing, "POST", f"/client/v11/databases/{quote(target['name'], safe='')}/connection-pooling",
+                              {"app": self.app, "credential": "default", "name": att["name"]},
+                              recover=lambda: self.made(doing, target["name"], att["name"], DEFAULT_POOL_NAMESPACE))
             moved.append({"name": att["name"], "action": "recreated"})
         return moved
 

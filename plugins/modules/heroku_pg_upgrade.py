@@ -193,7 +193,6 @@ from urllib.parse import quote
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
     HerokuAPIError,
     HerokuError,
-    HerokuUncertainWriteError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info
@@ -262,17 +261,8 @@ class Upgrade:
     def post(self, action, body, started):
         """POST upgrade/<action>; on an uncertain outcome, re-read the status and go on only if it took effect."""
         doing = f"Requesting {action} of the upgrade of {self.name}"
-        if self.module.check_mode:
-            return self.module.write(doing, "POST", f"{self.path}/{action}", body)
-        try:
-            answer = self.client.post(f"{self.path}/{action}", body)
-        except HerokuUncertainWriteError as exc:
-            if self.state() not in started:
-                self.module.fail(doing, exc)
-            answer = self.status
-        except HerokuAPIError as exc:
-            self.module.fail(doing, exc)
-        self.module.mark_changed()
+        answer = self.module.write(doing, "POST", f"{self.path}/{action}", body,
+                                   recover=lambda: (self.status or {}) if self.state() in started else None)
         return (answer or {}).get("message")
 
     def _poll(self, after):

@@ -72,8 +72,12 @@ def test_create_attach_check_mode_and_idempotence(env):
 def test_plan_changes(env):
     sim, ansible = env
 
+    # Refused before it was served: re-read, found unchanged, sent again.
+    sim.admin("POST", "/faults", json={"method": "PATCH", "path": "^/apps/tiny/addons/", "status": 500, "times": 1})
     result = ansible.run("heroku_addon", diff=True, app="tiny", name=SMALL, plan="essential-1", **WAIT_ARGS).ok()
     assert result["changed"] and result["plan_change"] == "done" and plan(sim, SMALL) == "essential-1"
+    calls = [(c["method"], c["status"]) for c in result["api_calls"]]
+    assert calls[calls.index(("PATCH", 500)):][:3] == [("PATCH", 500), ("GET", 200), ("PATCH", 200)]
     assert result["diff"]["before"]["plan"] == "heroku-postgresql:essential-0"
     assert result["diff"]["after"]["plan"] == "heroku-postgresql:essential-1"
     assert sim.database(SMALL)["waiting?"] is False
@@ -87,10 +91,14 @@ def test_plan_changes(env):
     result = ansible.run("heroku_addon", check=True, app="sushi", name=MAIN, plan="heroku-postgresql:standard-2").ok()
     assert result["changed"] and result["plan_change"] == "requested" and sim.changes_since(mark) == []
 
+    # Served, then the answer was lost: the pending maintenance shows it took effect, so it is not sent again.
+    sim.admin("POST", "/faults", json={"method": "PATCH", "path": "^/apps/sushi/addons/", "status": 503, "times": 1,
+                                       "after": True})
     result = ansible.run("heroku_addon", app="sushi", name=MAIN, plan="standard-2").ok()
     assert result["changed"] and result["plan_change"] == "requested" and result["addon"]["plan"].endswith("standard-2")
     main_id = sim.get(f"/addons/{MAIN}")["id"]
     assert sim.changes_since(mark) == [("PATCH", f"/apps/sushi/addons/{MAIN}")]
+    assert [c["status"] for c in result["api_calls"] if c["method"] == "PATCH"] == [503]
     assert sim.get(f"/data/maintenances/v1/{main_id}")["status"] in ("preparing", "ready")
 
     mark = sim.mark()

@@ -26,18 +26,23 @@ def test_on_off_check_mode_and_idempotence(env):
     assert [(c["method"], c["planned"]) for c in result["api_calls"]] == [("GET", False), ("PATCH", True)]
     assert sim.changes_since(mark) == [] and sim.maintenance("sushi") is False
 
+    sim.admin("POST", "/faults", json={"method": "PATCH", "path": "^/apps/sushi$", "status": 503, "times": 1})
     result = ansible.run("heroku_maintenance", app="sushi", state="on").ok()
     assert result["changed"] and result["previous"] is False and sim.maintenance("sushi") is True
     assert [(c["method"], c["path"], c["status"]) for c in result["api_calls"]] == [
-        ("GET", "/apps/sushi", 200), ("PATCH", "/apps/sushi", 200)]
+        ("GET", "/apps/sushi", 200), ("PATCH", "/apps/sushi", 503), ("GET", "/apps/sushi", 200),
+        ("PATCH", "/apps/sushi", 200)]
 
     mark = sim.mark()
     result = ansible.run("heroku_maintenance", app="sushi", enabled=True).ok()
     assert not result["changed"] and result["previous"] is True
     assert sim.changes_since(mark) == []
 
+    sim.admin("POST", "/faults", json={"method": "PATCH", "path": "^/apps/sushi$", "status": 500, "times": 1,
+                                       "after": True})
     result = ansible.run("heroku_maintenance", app="sushi", state="off").ok()
     assert result["changed"] and result["previous"] is True and sim.maintenance("sushi") is False
+    assert [(c["method"], c["status"]) for c in result["api_calls"]] == [("GET", 200), ("PATCH", 500), ("GET", 200)]
     assert not ansible.run("heroku_maintenance", app="sushi", state="off").ok()["changed"]
 
 

@@ -74,14 +74,22 @@ def test_refusals_change_nothing(env):
     assert sim.changes_since(mark) == [] and transfers(sim) == []
 
 
-def test_an_uncertain_start_is_never_sent_twice(env):
+def test_an_uncertain_start_is_re_read_never_sent_twice(env):
     sim, ansible = env
+    path = f"/client/v11/databases/{sim.get('/addons/' + TARGET)['id']}/transfers"
+    # Refused before it was served: no new transfer, so it is sent again.
     sim.admin("POST", "/faults", json={"method": "POST", "path": "/transfers$", "status": 503, "times": 1})
     mark = sim.mark()
-    result = ansible.run("heroku_pg_copy", **ARGS).refused("Starting the copy", "it may have been applied")
-    assert [c for c in sim.changes_since(mark) if c[0] == "POST"] == [
-        ("POST", f"/client/v11/databases/{sim.get('/addons/' + TARGET)['id']}/transfers")]
-    assert result["failure"]["status"] == 503
-
     result = ansible.run("heroku_pg_copy", **ARGS).ok()
     assert result["changed"] and result["transfer"]["succeeded"] is True
+    assert [(r["method"], r["status"]) for r in sim.requests_since(mark) if r["path"] == path] == [
+        ("POST", 503), ("POST", 201)]
+
+    # Served, then the answer was lost: the new transfer (back onto the source) is adopted, not started again.
+    back = {**ARGS, "source": "HEROKU_POSTGRESQL_WHITE_URL", "target": "HEROKU_POSTGRESQL_LAVENDER_URL",
+            "confirm": "LAVENDER"}
+    sim.admin("POST", "/faults", json={"method": "POST", "path": "/transfers$", "status": 503, "times": 1, "after": True})
+    mark = sim.mark()
+    result = ansible.run("heroku_pg_copy", **back).ok()
+    assert result["changed"] and result["transfer"]["succeeded"] is True
+    assert [c[0] for c in sim.changes_since(mark)] == ["POST"] and len(transfers(sim)) == 2

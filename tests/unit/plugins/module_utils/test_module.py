@@ -71,7 +71,28 @@ def test_api_errors_become_a_sentence_and_a_failure_dict(capsys, server, heroku_
     assert result["msg"] == ("Scaling sushi failed: Heroku API call PATCH /apps/sushi/formation failed with "
                              "HTTP 422 (invalid_params): Couldn't find that process type (nope).")
     assert result["failure"]["status"] == 422 and result["failure"]["id"] == "invalid_params"
-    assert result["changed"] is True and len(result["api_calls"]) == 1
+    assert result["changed"] is False and len(result["api_calls"]) == 1
+
+
+@pytest.mark.parametrize("statuses, recovered, body", [
+    ([503], {"id": "found"}, "found"),  # the re-read finds it: adopted, never sent again
+    ([503, 201], None, "made"),         # the re-read shows it was not applied: sent again
+    ([503, 503], None, None),           # still unknown after retries=1: fails, possibly changed
+])
+def test_an_unknown_write_outcome_is_re_read_before_it_is_sent_again(capsys, server, heroku_env, statuses, recovered,
+                                                                     body):
+    for status in statuses:
+        server.reply(status, {"id": "made"} if status == 201 else {"id": "unavailable", "message": "Try again."})
+
+    def action(module):
+        module.exit(body=module.write("Creating", "POST", "/apps/sushi/addons", {}, recover=lambda: recovered))
+
+    code, result = run(capsys, server, {"app": "sushi", "retries": 1}, action=action)
+    assert result["changed"] is True and [r["method"] for r in server.requests] == ["POST"] * len(statuses)
+    if body:
+        assert code == 0 and result["body"]["id"] == body
+    else:
+        assert code == 1 and result["msg"].endswith("it may have been applied: re-read the state before trying again")
 
 
 def test_wait_timeouts_and_refusals(capsys, server, heroku_env):
