@@ -31,29 +31,22 @@ def test_check_mode_prints_the_plan_and_changes_nothing(standard):
     assert standard.sim.formation("sushi") == FORMATION and standard.sim.maintenance("sushi") is False
 
 
-def _in_window(sim):
-    return sim.maintenance("sushi") and not any(sim.formation("sushi").values())
-
-
-def _promoted(sim):
-    return sim.attachments("sushi")[("DATABASE", None)] != OLD
-
-
-@pytest.mark.parametrize("moment", [_in_window, _promoted], ids=["dynos-stopped", "after-promote"])
-def test_a_run_killed_inside_the_window_is_finished_by_a_re_run(standard, moment):
+def test_a_run_killed_inside_the_window_is_finished_by_a_re_run(standard):
+    """Killed after the promote, the most the window has to finish: a re-run rolls forward. (The chaos
+    campaigns kill a run at every task; their quick subset in `make test` kills one before the cutover.)"""
     sim = standard.sim
     process = standard.start(CHANGEOVER.playbook, **CHANGEOVER.variables)
     try:
-        sim.wait_until(lambda: moment(sim), "the run to reach the moment to kill it", timeout=300)
+        sim.wait_until(lambda: sim.attachments("sushi")[("DATABASE", None)] != OLD, "the promote", timeout=300)
     finally:
         standard.kill(process)
     assert sim.maintenance("sushi") is True  # killed inside the window
     state = standard.state(MIGRATION)
     assert state["window"]["formations"] == {"sushi": FORMATION}  # recorded before anything was scaled
-    if moment is _in_window:  # another migration of the app must wait until this one is finished
-        run = failed(standard.run("change_pg_plan.yml", app="sushi", plan="standard-3"),
-                     f"Migration {MIGRATION} of sushi stopped inside a maintenance window: re-run it")
-        assert run.changes == []
+    # Another migration of the app must wait until this one is finished.
+    run = failed(standard.run("change_pg_plan.yml", app="sushi", plan="standard-3"),
+                 f"Migration {MIGRATION} of sushi stopped inside a maintenance window: re-run it")
+    assert run.changes == []
 
     run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
     assert "resuming after phase window_entered" in run.stdout

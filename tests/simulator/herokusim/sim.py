@@ -20,6 +20,10 @@ from .timings import Timings
 log = logging.getLogger("herokusim")
 
 
+class Stopping(Exception):
+    """Raised by Simulator.pause once the simulator stops: the background job ends unfinished."""
+
+
 class Simulator:
     def __init__(self, data_dir: Path, timings: Timings | None = None,
                  template_cache: Path | None = None) -> None:
@@ -33,8 +37,10 @@ class Simulator:
         self.jobs = ThreadPoolExecutor(max_workers=16, thread_name_prefix="herokusim-job")
         self.operations: list[dict] = []   # durations of simulated operations, for benchmarks
         self._ops_lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def close(self) -> None:
+        self._stopping.set()
         self.dynos.stop_all()
         self.jobs.shutdown(wait=False, cancel_futures=True)
         self.pg.stop_all()
@@ -44,9 +50,17 @@ class Simulator:
         def run() -> None:
             try:
                 fn(*args)
+            except Stopping:
+                pass
             except Exception:  # a job's failure must be visible, never kill the server
                 log.exception("background job failed: %s", what)
         self.jobs.submit(run)
+
+    def pause(self, seconds: float) -> None:
+        """A simulated duration inside a background job. Interrupted when the simulator stops, which
+        would otherwise wait for the job at exit (a 20 s maintenance preparation held up a test's teardown)."""
+        if self._stopping.wait(max(0.0, seconds)):
+            raise Stopping
 
     def record_operation(self, op: str, addon: str, started: float) -> None:
         with self._ops_lock:
@@ -90,7 +104,7 @@ class Simulator:
         return rel
 
     def _release_phase(self, app: App, rel: Release, restart: bool) -> None:
-        time.sleep(self.timings.release_phase_seconds)
+        self.pause(self.timings.release_phase_seconds)
         with self.store.lock:
             rel.status = "succeeded"
             rel.updated_at = clock.now()

@@ -122,7 +122,7 @@ def provision(sim: Simulator, addon: Addon, seed_rows: int = 0) -> None:
             db.failure = f"Provisioning failed: {exc}"
             db.status = "Errored"
         raise
-    time.sleep(max(0.0, wait - (time.time() - started)))
+    sim.pause(wait - (time.time() - started))
     with sim.store.lock:
         if addon.state == "deprovisioned":
             cluster.destroy()

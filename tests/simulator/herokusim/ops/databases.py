@@ -136,7 +136,7 @@ def unfollow(sim: Simulator, addon: Addon) -> dict:
 def _promote(sim: Simulator, addon: Addon) -> None:
     started = time.time()
     addon.db.cluster.promote()
-    time.sleep(sim.timings.unfollow_seconds)
+    sim.pause(sim.timings.unfollow_seconds)
     with sim.store.lock:
         addon.db.forked_from_id, addon.db.leader_id = addon.db.leader_id, None
         addon.db.forked_at = clock.now()

@@ -51,7 +51,7 @@ def _essential_change(sim: Simulator, addon: Addon, old_plan) -> None:
     db.cluster.set_read_only(True)
     replacement = sim.pg.create_primary(addon.name, db.version)
     replacement.copy_from(db.cluster, lambda _: None)
-    time.sleep(max(0.0, sim.timings.essential_change_seconds - (time.time() - started)))
+    sim.pause(sim.timings.essential_change_seconds - (time.time() - started))
     swap_cluster(sim, addon, replacement)
     with sim.store.lock:
         db.read_only, db.status = False, "Available"
@@ -62,7 +62,7 @@ def _prepare(sim: Simulator, addon: Addon) -> None:
     started = time.time()
     maint = addon.db.maintenance
     maint.replacement = sim.pg.create_replica(addon.name, addon.db.cluster, 0)
-    time.sleep(max(0.0, sim.timings.maintenance_prepare_seconds - (time.time() - started)))
+    sim.pause(sim.timings.maintenance_prepare_seconds - (time.time() - started))
     with sim.store.lock:
         maint.status = "ready"
         maint.scheduled_for = clock.now() + dt.timedelta(days=1)

@@ -70,7 +70,7 @@ def _upgrade(sim: Simulator, addon: Addon, target: str) -> None:
     def step(message: str) -> None:
         with sim.store.lock:
             up.step, up.message = f"{next(steps)}/7", message
-        time.sleep(sim.timings.upgrade_step_seconds)
+        sim.pause(sim.timings.upgrade_step_seconds)
 
     if db.leader_id:
         step("unfollowing leader")
@@ -117,7 +117,7 @@ def prepare(sim: Simulator, addon: Addon, version) -> dict:
 
 
 def _prepare(sim: Simulator, addon: Addon) -> None:
-    time.sleep(sim.timings.upgrade_prepare_seconds)
+    sim.pause(sim.timings.upgrade_prepare_seconds)
     with sim.store.lock:
         up = addon.db.upgrade
         if up is None or up.state != "preparing":
