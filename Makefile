@@ -16,7 +16,8 @@ PARALLEL ?= -n 3
 
 # Set-up and static gates first, at once: the installs mostly wait on the network (pip, apt, npm;
 # ~2 min cold) and so do sanity's venv builds, while lint (~30 s) and sanity's tests (~1 min) use
-# the CPU. Then each suite in its own pytest run (their conftest modules share a name), the
+# the CPU. Each of them reads /dev/null, not the shared stdin: npm (node) makes its stdin
+# non-blocking, and ansible-lint's `ansible-config dump` then refuses to run. Then each suite in its own pytest run (their conftest modules share a name), the
 # Molecule scenarios (one per migration method) and the fast subset of the reliability campaigns.
 test:
 	$(MAKE) --no-print-directory -j4 --output-sync=target setup heroku-cli lint sanity
@@ -65,7 +66,7 @@ heroku-cli: $(HEROKU_CLI)
 
 $(HEROKU_CLI):
 	mkdir -p .cache/heroku-cli
-	npm install --prefix .cache/heroku-cli --no-audit --no-fund --loglevel=error heroku@$(HEROKU_CLI_VERSION)
+	npm install --prefix .cache/heroku-cli --no-audit --no-fund --loglevel=error heroku@$(HEROKU_CLI_VERSION) < /dev/null
 
 # --- make lint ---------------------------------------------------------------------------
 # ansible-lint (production profile, config in .ansible-lint) over everything git would commit
@@ -75,7 +76,7 @@ $(HEROKU_CLI):
 # through the collection link instead.
 lint: $(VENV)/.installed collection-link
 	PATH="$(abspath $(VENV))/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(abspath $(COLLECTIONS_DIR))" \
-	  ansible-lint
+	  ansible-lint < /dev/null
 	$(VENV)/bin/antsibull-changelog lint
 
 # --- make sanity -------------------------------------------------------------------------
@@ -125,7 +126,7 @@ sanity: $(VENV)/.installed $(ANSIBLE_TEST_CACHE)/.ready
 	  | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && git init -q && git add -A
 	cd $(SANITY_ROOT) && HOME="$(ANSIBLE_TEST_HOME)" "$(abspath $(VENV))/bin/ansible-test" sanity \
-	  --local --python $(SANITY_PYTHON)
+	  --local --python $(SANITY_PYTHON) < /dev/null
 
 $(ANSIBLE_TEST_CACHE)/.ready: .ci/get_pip.py $(VENV)/.installed
 	set -e; pip_version=$(ANSIBLE_TEST_PIP_VERSION); \
