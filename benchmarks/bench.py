@@ -256,9 +256,10 @@ def render(results, started_machine, wall):
                 "requests: actions / reads / polls (in window) | run s | load |",
                 "|---|---|---|---|---|---|---|---|---|"]
         for w in windows:
+            w["label"] = w["report_method"] if w["method"] == w["report_method"] else f"{w['method']}: {w['report_method']}"
             r, i = w["requests"], w["requests_in_window"]
             ratio = w["window_log"] / w["floor"] if w["floor"] else float("inf")
-            out.append(f"| {w['report_method']} | {w['apps']} | {w['window_log']:.1f} ({w['window_report']}) | "
+            out.append(f"| {w['label']} | {w['apps']} | {w['window_log']:.1f} ({w['window_report']}) | "
                        f"{w['max_gap']:.1f} | {w['floor']:.2f} ({', '.join(w['operations']) or 'none'}) | {ratio:.0f}× | "
                        f"{r['actions']} / {r['reads']} / {r['polls']} ({i['total']}) | {w['run_seconds']:.0f} | "
                        f"{w['load'][0]:.1f} |")
@@ -268,7 +269,7 @@ def render(results, started_machine, wall):
             calling = [t for t in tasks if t[2]]
             idle = [t for t in tasks if not t[2]]
             top = "; ".join(f"{name.split(' : ')[-1]} {seconds:.1f} s ({calls} requests)" for name, seconds, calls in tasks[:5])
-            out.append(f"- {w['report_method']}: {len(tasks)} tasks, {sum(t[1] for t in tasks):.1f} s: {len(calling)} "
+            out.append(f"- {w['label']}: {len(tasks)} tasks, {sum(t[1] for t in tasks):.1f} s: {len(calling)} "
                        f"that called Heroku {sum(t[1] for t in calling):.1f} s, {len(idle)} that did not (set_fact, "
                        f"include, argument validation, state bookkeeping) {sum(t[1] for t in idle):.1f} s. Slowest: {top}")
         out.append("")
