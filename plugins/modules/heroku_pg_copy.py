@@ -296,7 +296,7 @@ class Copy:
                                     "default credential can read is copied.")
 
     def start(self, known):
-        """POST the transfer; if its outcome is unknown, adopt a new transfer of ours, never send it twice."""
+        """POST the transfer; if its outcome is unknown, adopt a new transfer of ours, and send it again only when there is none."""
         from_url, to_url = self.url(self.source), self.url(self.target)
         if from_url == to_url:
             self.module.refuse("Cannot copy database onto itself. Nothing was changed.")

@@ -259,7 +259,7 @@ class Upgrade:
         return upgrade_state(self.status)
 
     def post(self, action, body, started):
-        """POST upgrade/<action>; on an uncertain outcome, re-read the status and go on only if it took effect."""
+        """POST upgrade/<action>; on an uncertain outcome, re-read the status: go on if it took effect, else send it again."""
         doing = f"Requesting {action} of the upgrade of {self.name}"
         answer = self.module.write(doing, "POST", f"{self.path}/{action}", body,
                                    recover=lambda: (self.status or {}) if self.state() in started else None)
