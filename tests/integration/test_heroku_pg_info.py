@@ -5,8 +5,7 @@
 from __future__ import annotations
 
 import pytest
-from herokusim.testing import SimulatorProcess
-from simenv import Ansible, Sim, scenario
+from simenv import Ansible, running_simulator, scenario
 
 LEADER, FOLLOWER = "postgresql-lavender-12345", "postgresql-white-22222"
 APPS = [{"name": "sushi", "formation": {"web": 1}}, {"name": "reports", "formation": {}}, {"name": "empty"}]
@@ -22,8 +21,7 @@ DATABASES = [
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     """One simulator for the module: these tests only read."""
-    with SimulatorProcess(scenario(APPS, DATABASES)) as process:
-        sim = Sim(process)
+    with running_simulator(scenario(APPS, DATABASES)) as sim:
         yield sim, Ansible(sim, tmp_path_factory.mktemp("pg_info"))
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from herokusim.testing import SimulatorProcess
 from playbook_support import PLAYBOOKS, ok, start_runner
-from simenv import TOKEN, Ansible, Sim, scenario
+from simenv import TOKEN, Ansible, running_simulator, scenario
 
 INVENTORY_BIN = Path(sys.executable).with_name("ansible-inventory")
 PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
@@ -78,8 +77,7 @@ def listed(ansible, path, *args, env=None):
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
     """One simulator for the read-only tests."""
-    with SimulatorProcess(scenario(APPS, DATABASES)) as process:
-        sim = Sim(process)
+    with running_simulator(scenario(APPS, DATABASES)) as sim:
         yield sim, Ansible(sim, tmp_path_factory.mktemp("inventory"))
 
 
