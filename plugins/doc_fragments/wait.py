@@ -26,8 +26,9 @@ options:
   wait_sleep:
     description:
       - Longest pause in seconds between two checks while waiting.
-      - The first check is immediate; pauses then start at 1 second and double up to this value.
-        Values below 1 count as 1.
+      - The first check is immediate; each pause is then a quarter of the time waited so far, at least
+        0.5 seconds and at most this value, so a wait ends at most a quarter after what it waited for
+        happened. Values below 1 count as 1.
       - Transient API errors (HTTP 429 and 5xx, no response) while waiting are tolerated up to 5 in a row.
     type: int
     default: 30

@@ -18,7 +18,10 @@ from ._client import HerokuAPIError, HerokuError
 
 # Errors worth polling through: rate limiting, server trouble, and no response at all (status None).
 TRANSIENT_STATUSES = frozenset((None, 429, 500, 502, 503, 504))
-FIRST_SLEEP = 1.0
+# Pauses are a quarter of the time waited so far: a wait ends at most a quarter (or MIN_SLEEP) after what it
+# awaits happened, which matters inside a maintenance window, and slows down to wait_sleep on long waits.
+MIN_SLEEP = 0.5
+BACKOFF = 0.25
 
 Waited = namedtuple("Waited", "value duration polls")
 
@@ -53,16 +56,15 @@ def wait_for(poll, ready, what, timeout, max_sleep=30, describe=str, max_transie
              clock=time.monotonic, sleep=time.sleep):
     """Call poll() until ready(value) is true; return Waited(value, duration, polls).
 
-    The first poll is immediate. Pauses start at 1 s and double up to max_sleep (at least 1 s),
-    never past the deadline, which is timeout seconds after the start on a monotonic clock.
+    The first poll is immediate. Each pause is a quarter of the time waited so far, at least 0.5 s and at
+    most max_sleep (which counts as at least 1 s), never past the deadline, which is timeout seconds after the start on a monotonic clock.
     Up to max_transient_errors consecutive transient HerokuAPIErrors (429, 5xx, no response) are
     polled through; beyond that, or for any other error, the error is raised. On timeout raises
     WaitTimeoutError naming what was awaited and describe(last value). To fail early on a
     terminal state, raise from poll or ready.
     """
     start = clock()
-    max_sleep = max(max_sleep, FIRST_SLEEP)
-    pause = FIRST_SLEEP
+    max_sleep = max(max_sleep, 1)
     polls = transient = 0
     state = "nothing observed yet"
     error = None
@@ -84,5 +86,4 @@ def wait_for(poll, ready, what, timeout, max_sleep=30, describe=str, max_transie
         remaining = start + timeout - clock()
         if remaining <= 0:
             raise WaitTimeoutError(what, timeout, clock() - start, state, error)
-        sleep(min(pause, remaining))
-        pause = min(pause * 2, max_sleep)
+        sleep(min(round(max(BACKOFF * (clock() - start), MIN_SLEEP), 2), max_sleep, remaining))

@@ -103,17 +103,14 @@ api_calls:
             "duration": 0.05, "request_id": "8c1f...", "retries": 0, "planned": false}]
 """
 
-from urllib.parse import quote
-
+from ansible_collections.herokuops.postgres.plugins.module_utils._app import read_formation, scale, zero_quantities
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-
-RELEASE = "release"
 
 
 def wanted_quantities(module, before):
     """The requested absolute quantity of each process type, or a refusal before any change."""
     if module.params["scale_to_zero"]:
-        return {ptype: 0 for ptype in before if ptype != RELEASE}
+        return zero_quantities(before)
     wanted = {}
     for ptype, quantity in module.params["quantities"].items():
         # Absolute counts only: "+1" or 2.5 would make a re-run change something again.
@@ -138,24 +135,8 @@ def main():
     app = module.params["app"]
     if (module.params["quantities"] is None) == (not module.params["scale_to_zero"]):
         module.refuse("Set either quantities or scale_to_zero=true, not both and not neither.")
-    path = f"/apps/{quote(app, safe='')}/formation"
-    formation = module.call(f"Reading the formation of {app}", module.client.get, path)
-    before = {item["type"]: item["quantity"] for item in formation}
-    wanted = wanted_quantities(module, before)
-    updates = [{"type": ptype, "quantity": quantity}
-               for ptype, quantity in sorted(wanted.items()) if before[ptype] != quantity]
-    after = {**before, **wanted}
-    if updates:
-
-        def applied():
-            now = module.client.get(path)
-            quantities = {item["type"]: item["quantity"] for item in now}
-            return now if all(quantities[ptype] == quantity for ptype, quantity in wanted.items()) else None
-
-        response = module.write(f"Scaling {app}", "PATCH", path, {"updates": updates}, recover=applied)
-        if response is not None:  # None in check mode: keep the prediction
-            # Heroku may answer with every process type or only the updated ones: merge either.
-            after = {**before, **{item["type"]: item["quantity"] for item in response}}
+    before = read_formation(module, app)
+    updates, after = scale(module, app, before, wanted_quantities(module, before))
     module.set_diff({"quantities": before}, {"quantities": after})
     module.exit(before=before, after=after, updates=updates)
 

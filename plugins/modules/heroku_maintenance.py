@@ -81,8 +81,7 @@ api_calls:
             "duration": 0.05, "request_id": "8c1f...", "retries": 0, "planned": false}]
 """
 
-from urllib.parse import quote
-
+from ansible_collections.herokuops.postgres.plugins.module_utils._app import read_maintenance, set_maintenance
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 
 
@@ -92,16 +91,8 @@ def main():
         "enabled": {"type": "bool", "required": True, "aliases": ["state"]},
     })
     app, wanted = module.params["app"], module.params["enabled"]
-    path = f"/apps/{quote(app, safe='')}"
-    previous = module.call(f"Reading app {app}", module.client.get, path)["maintenance"]
-    if previous != wanted:
-        state = "on" if wanted else "off"
-
-        def applied():
-            now = module.client.get(path)
-            return now if now["maintenance"] == wanted else None
-
-        module.write(f"Turning maintenance mode {state} on {app}", "PATCH", path, {"maintenance": wanted}, recover=applied)
+    previous = read_maintenance(module, app)
+    set_maintenance(module, app, wanted, previous)
     module.set_diff({"maintenance": previous}, {"maintenance": wanted})
     module.exit(maintenance=wanted, previous=previous)
 

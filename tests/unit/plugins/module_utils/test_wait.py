@@ -64,28 +64,37 @@ def test_immediately_ready_does_not_sleep():
     assert fake.sleeps == []
 
 
-def test_backoff_doubles_from_one_second_to_the_maximum():
+def test_pauses_are_a_quarter_of_the_time_waited_from_half_a_second_to_the_maximum():
     fake = FakeTime()
-    waited = run(fake, [waiting("pending")] * 8 + [DONE], max_sleep=10)
-    assert fake.sleeps == [1, 2, 4, 8, 10, 10, 10, 10]
+    waited = run(fake, [waiting("pending")] * 22 + [DONE], max_sleep=10)
+    assert fake.sleeps == [0.5, 0.5, 0.5, 0.5, 0.5, 0.62, 0.78, 0.98, 1.22, 1.53, 1.91, 2.39, 2.98, 3.73, 4.66, 5.83,
+                           7.28, 9.1, 10, 10, 10, 10]
     assert waited.value == DONE
-    assert waited.duration == 55
-    assert waited.polls == 9
+    assert waited.duration == pytest.approx(85.51)
+    assert waited.polls == 23
+
+
+def test_a_wait_ends_at_most_a_quarter_after_what_it_awaits():
+    fake = FakeTime()
+    ready_at = 4.34
+    waited = wait_for(lambda: fake.now - 100 >= ready_at, bool, "the upgrade", 3600, max_sleep=5,
+                      clock=fake.clock, sleep=fake.sleep)
+    assert ready_at <= waited.duration <= ready_at * 1.25 + 0.5
 
 
 def test_max_sleep_below_one_second_counts_as_one():
     fake = FakeTime()
-    run(fake, [waiting("p")] * 3 + [DONE], max_sleep=0)
-    assert fake.sleeps == [1, 1, 1]
+    run(fake, [waiting("p")] * 12 + [DONE], max_sleep=0)
+    assert max(fake.sleeps) == 1
 
 
 def test_timeout_names_what_and_the_last_state():
     fake = FakeTime()
     with pytest.raises(WaitTimeoutError) as caught:
-        run(fake, [waiting("pending")] * 3 + [waiting("catching up")] * 10, timeout=20, max_sleep=5,
+        run(fake, [waiting("pending")] * 3 + [waiting("catching up")] * 20, timeout=20, max_sleep=5,
             describe=lambda v: v["message"])
     # the last pause is cut short so that the final poll happens at the deadline
-    assert fake.sleeps == [1, 2, 4, 5, 5, 3]
+    assert fake.sleeps[-1] < fake.sleeps[-2] and sum(fake.sleeps) == pytest.approx(20)
     error = caught.value
     assert error.state == "catching up"
     assert error.duration == 20
@@ -144,7 +153,7 @@ def test_other_api_errors_raise_at_once():
 def test_timeout_after_errors_mentions_the_failed_poll():
     fake = FakeTime()
     with pytest.raises(WaitTimeoutError) as caught:
-        run(fake, [waiting("x"), HerokuAPIError("GET", "/w", 503, message="down")], timeout=1)
+        run(fake, [waiting("x"), waiting("x"), HerokuAPIError("GET", "/w", 503, message="down")], timeout=1)
     assert "last observed state: {'waiting?': True, 'message': 'x'}" in str(caught.value)
     assert str(caught.value).endswith("the last poll failed: Heroku API call GET /w failed with HTTP 503: down")
 
