@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -101,6 +102,7 @@ class Runner:
         completed = ok(self.run(playbook, **variables))
         assert "finished at" in completed.stdout, completed.stdout
         assert completed.changes == []
+        assert not re.search(r"\bchanged=[1-9]", completed.stdout), completed.stdout[-3000:]  # the report is as it was
 
 
 def ok(completed):
