@@ -57,7 +57,8 @@ def wait_for(poll, ready, what, timeout, max_sleep=30, describe=str, max_transie
     """Call poll() until ready(value) is true; return Waited(value, duration, polls).
 
     The first poll is immediate. Each pause is a quarter of the time waited so far, at least 0.5 s and at
-    most max_sleep (which counts as at least 1 s), never past the deadline, which is timeout seconds after the start on a monotonic clock.
+    most max_sleep (which counts as at least 1 s), never past the deadline, which is timeout seconds after
+    the start on a monotonic clock.
     Up to max_transient_errors consecutive transient HerokuAPIErrors (429, 5xx, no response) are
     polled through; beyond that, or for any other error, the error is raised. On timeout raises
     WaitTimeoutError naming what was awaited and describe(last value). To fail early on a
