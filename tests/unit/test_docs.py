@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Every module's and inventory plugin's documentation renders with ansible-doc, and every module is in the
+"""Every module's, inventory plugin's and filter's documentation renders with ansible-doc, and every module is in the
 heroku action group.
 
 ansible-doc finds the collection through ANSIBLE_COLLECTIONS_PATH, set by tests/conftest.py."""
@@ -26,6 +26,9 @@ HEROKU_MODULES = [module for module in MODULES if module.startswith("heroku_")]
 SECTIONS = ("OPTIONS", "ATTRIBUTES:", "AUTHOR:", "EXAMPLES:", "RETURN VALUES:")
 INVENTORY_PLUGINS = sorted(path.stem for path in (ROOT / "plugins" / "inventory").glob("*.py"))
 INVENTORY_SECTIONS = ("OPTIONS", "NOTES:", "REQUIREMENTS:", "AUTHOR:", "EXAMPLES:")
+# Filters are documented in a YAML file each, next to the Python file that holds them.
+FILTERS = sorted(path.stem for path in (ROOT / "plugins" / "filter").glob("*.yml"))
+FILTER_SECTIONS = ("OPTIONS", "AUTHOR:", "EXAMPLES:", "RETURN VALUES:")
 
 
 def _ansible_doc():
@@ -72,6 +75,17 @@ def test_inventory_plugin_docs_render():
         headings = [line for line in page.splitlines() if line and not line[0].isspace()]
         for section in INVENTORY_SECTIONS:
             assert any(heading.startswith(section) for heading in headings), f"{plugin}: no {section} section"
+
+
+def test_filter_docs_render():
+    assert FILTERS
+    pages = _render("filter", FILTERS)
+    for name in FILTERS:
+        page = pages.get(f"{COLLECTION}.{name}")
+        assert page is not None, f"ansible-doc rendered no page for {name}: {sorted(pages)}"
+        headings = [line for line in page.splitlines() if line and not line[0].isspace()]
+        for section in FILTER_SECTIONS:
+            assert any(heading.startswith(section) for heading in headings), f"{name}: no {section} section"
 
 
 def test_every_module_is_in_the_heroku_action_group():
