@@ -22,6 +22,7 @@ from harness import Case, assert_complete, banners, expected_in_place, follow, i
 from playbook_support import ok
 
 CHANGED = re.compile(r"^changed: \[", re.M)
+WINDOW_LEFT_WRITTEN = "maintenance_window : leave | Write the state file"
 
 
 @dataclass
@@ -63,7 +64,8 @@ def reference_run(method, workdir, token):
 
 def kill_at(runner, method, point, delay=0.0):
     """Start the method's run and SIGKILL its process group when a task starts (or `delay` seconds later): the
-    point-th task banner (an int), or the first whose name contains `point` (a str). Returns that task's name."""
+    point-th task banner (an int), or the first whose name contains `point` (a str). Returns the tasks started,
+    the killed one last."""
     process = runner.start(method.playbook, **method.variables)
     log = runner.state_dir.parent / "killed-run.log"
     seen = []
@@ -79,7 +81,7 @@ def kill_at(runner, method, point, delay=0.0):
     finally:
         with contextlib.suppress(ProcessLookupError):  # the run may have ended by itself
             runner.kill(process)
-    return seen[-1]
+    return seen
 
 
 def case(method, point, name, reference=None, delay=0.0):
@@ -89,15 +91,23 @@ def case(method, point, name, reference=None, delay=0.0):
     def run(workdir):
         with scenario_runner(method, workdir) as runner:
             before = inventory_of(runner.sim, method)
-            killed = kill_at(runner, method, point, delay)
+            started = kill_at(runner, method, point, delay)
+            killed = started[-1]
             assert killed == name or name is None, f"task {point} was {killed!r}, not {name!r} as in the reference"
             killed_in_window = runner.sim.maintenance(method.target_app)
+            # Once the run has written that it left the window, a re-run must not take the apps down again.
+            left = any(task.endswith(WINDOW_LEFT_WRITTEN) for task in started[:-1])
+            mark = runner.sim.mark()
             rerun = runner.run(method.playbook, **method.variables)
             (workdir / "re-run.log").write_text(rerun.stdout + rerun.stderr)
             assert rerun.returncode == 0, "the re-run failed:\n" + rerun.stdout[-4000:]
             resumed = re.search(r"resuming after phase (\w+)", rerun.stdout)
             how = (f"resumed after {resumed[1]}" if resumed else "found it finished" if "finished at" in rerun.stdout
                    else "started afresh")
+            if left:
+                toggles = [r["path"] for r in runner.sim.requests_since(mark) if r["method"] == "PATCH"
+                           and r["path"].startswith("/apps/") and r["path"].count("/") == 2]
+                assert not toggles, f"the window was left and recorded, yet the re-run entered it again: {toggles}"
             expected = reference.inventory if reference else expected_in_place(before, method)
             report = assert_complete(runner, method, expected)
             return (f"completed (re-run {how}{', killed inside the window' if killed_in_window else ''}; "
@@ -107,11 +117,15 @@ def case(method, point, name, reference=None, delay=0.0):
     return Case("crash", f"{method.name} {label}", run)
 
 
-def cases(references, sample=None):
-    """One case per crash point of every reference run (or `sample` of them per method, evenly spread)."""
+def cases(references, sample=None, start=None):
+    """One case per crash point of every reference run (or `sample` of them per method, evenly spread), or of
+    those from the first task whose name contains `start`."""
     found = []
     for ref in references:
         points = ref.crash_points
+        if start:
+            first = next(i for i, task in enumerate(ref.tasks) if start in task)
+            points = [i for i in points if i >= first]
         if sample and len(points) > sample:
             points = [points[round(i * (len(points) - 1) / (sample - 1))] for i in range(sample)] if sample > 1 else points[:1]
         found += [case(ref.method, i, ref.tasks[i], ref) for i in points]

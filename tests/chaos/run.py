@@ -34,6 +34,7 @@ def quick_cases():
     reference run to know what they must leave."""
     return [
         crash.case(PG_UPGRADE_IN_PLACE, "cutover | Upgrade and wait", None, delay=1.5),
+        crash.case(ADDONS_UPGRADE_ESSENTIAL, "finish | Note when the steps after the window started", None),
         leaks.case(ADDONS_UPGRADE_ESSENTIAL, []),
         faults.case(ADDONS_UPGRADE_ESSENTIAL),
         bad_input.refusals_case([r for r in bad_input.REFUSALS if r.name in QUICK_REFUSALS], "refusals (quick)"),
@@ -44,7 +45,7 @@ QUICK_REFUSALS = {"unknown app", "addons:upgrade to another tier", "pg_upgrade o
                   "pg_copy over the size limit"}
 
 
-def full_cases(campaigns, methods, runner, crash_sample=None):
+def full_cases(campaigns, methods, runner, crash_sample=None, crash_from=None):
     """The secrets campaign's runs come first: the crash and faults campaigns take their task lists and
     what they left from them."""
     references = []
@@ -68,7 +69,7 @@ def full_cases(campaigns, methods, runner, crash_sample=None):
         if "faults" in campaigns:
             cases.append(faults.case(method, reference))
     if "crash" in campaigns:
-        cases += crash.cases([by_method[m.name] for m in methods if m.name in by_method], crash_sample)
+        cases += crash.cases([by_method[m.name] for m in methods if m.name in by_method], crash_sample, crash_from)
     return done + runner.run(cases)
 
 
@@ -83,6 +84,7 @@ def main(argv=None):
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: " + ", ".join(METHODS))
     parser.add_argument("--campaigns", default=",".join(CAMPAIGNS), help="comma-separated: " + ", ".join(CAMPAIGNS))
     parser.add_argument("--crash-sample", type=int, help="only this many crash points per method, evenly spread")
+    parser.add_argument("--crash-from", help="only the crash points from the first task whose name contains this")
     parser.add_argument("--keep", action="store_true", help="keep the work directories of passed cases too")
     args = parser.parse_args(argv)
     runner = Campaigns(args.jobs, args.keep)
@@ -93,7 +95,7 @@ def main(argv=None):
         cases = runner.run(quick_cases())
     else:
         cases = full_cases(args.campaigns.split(","), [METHODS[m] for m in args.methods.split(",")], runner,
-                           args.crash_sample)
+                           args.crash_sample, args.crash_from)
     print("\n" + table(cases, time.monotonic() - started))
     failed = [case for case in cases if not case.passed]
     for case in failed:
