@@ -50,6 +50,7 @@ options:
         method, and timeouts and HTTP 500, 502, 503 and 504 for GET, HEAD, PUT, DELETE and OPTIONS.
       - A POST or PATCH that may have reached Heroku is never retried blindly; the module re-reads
         the state first.
+      - A 429 does not count while O(rate_limit_timeout) lasts.
       - V(0) disables retries.
     type: int
     default: 5
@@ -60,6 +61,14 @@ options:
       - A C(Retry-After) header sent by Heroku is honoured even when longer.
     type: float
     default: 30
+  rate_limit_timeout:
+    description:
+      - How long in seconds one request keeps being retried while Heroku answers HTTP 429 (rate limit
+        reached), counted from its first 429. Heroku refills about 75 tokens a minute, and every tool
+        on the account draws from the same bucket, so a fleet of runs can keep it empty for a while.
+      - Within this time a 429 does not use up one of the O(retries); after it, they count again.
+    type: float
+    default: 300
   rate_limit_threshold:
     description:
       - When Heroku reports fewer remaining rate-limit tokens than this (C(RateLimit-Remaining)),

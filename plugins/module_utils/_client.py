@@ -74,6 +74,7 @@ def heroku_argument_spec():
         "request_timeout": {"type": "float", "default": 60.0},
         "retries": {"type": "int", "default": 5},
         "retry_backoff_max": {"type": "float", "default": 30.0},
+        "rate_limit_timeout": {"type": "float", "default": 300.0},
         "rate_limit_threshold": {"type": "int", "default": 100},
     }
 
@@ -133,13 +134,36 @@ class HerokuUncertainWriteError(HerokuAPIError):
 
 
 class _HerokuRetry(Retry):
-    """urllib3 Retry that repeats 429 for every method and reads epoch-time Retry-After values."""
+    """urllib3 Retry that repeats 429 for every method and reads epoch-time Retry-After values.
+
+    While rate_limit_timeout seconds have not passed since a request's first 429, its 429s do not
+    use up the retries: a drained account gets its tokens back within minutes, not within five tries.
+    """
+
+    def __init__(self, *args, rate_limit_timeout=0.0, rate_limited_since=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rate_limit_timeout = rate_limit_timeout
+        self.rate_limited_since = rate_limited_since
+
+    def new(self, **kw):
+        kw.setdefault("rate_limit_timeout", self.rate_limit_timeout)
+        kw.setdefault("rate_limited_since", self.rate_limited_since)
+        return super().new(**kw)
 
     def is_retry(self, method, status_code, has_retry_after=False):
         # A 429 was refused before anything happened, so even a POST is safe to repeat.
         if status_code == 429:
             return bool(self.total)
         return super().is_retry(method, status_code, has_retry_after)
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if response is not None and response.status == 429 and self.total:
+            now = time.monotonic()
+            since = self.rate_limited_since if self.rate_limited_since is not None else now
+            if now - since < self.rate_limit_timeout:
+                spared = self.new(total=self.total + 1, rate_limited_since=since)
+                return super(_HerokuRetry, spared).increment(method, url, response, error, _pool, _stacktrace)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def parse_retry_after(self, retry_after):
         # Heroku has been seen sending an epoch timestamp, which urllib3 reads as a huge delay.
@@ -220,7 +244,8 @@ class HerokuClient:
     """
 
     def __init__(self, api_key=None, api_url=None, data_api_url=None, validate_certs=True,
-                 request_timeout=60.0, retries=5, retry_backoff_max=30.0, rate_limit_threshold=100):
+                 request_timeout=60.0, retries=5, retry_backoff_max=30.0, rate_limit_timeout=300.0,
+                 rate_limit_threshold=100):
         self.platform_url, self.data_url = api_urls(api_url, data_api_url)
         self._api_key = find_api_key(api_key, self.platform_url)
         self.request_timeout = request_timeout
@@ -236,6 +261,7 @@ class HerokuClient:
             status_forcelist=RETRY_STATUSES,
             allowed_methods=IDEMPOTENT_METHODS,
             raise_on_status=False,
+            rate_limit_timeout=rate_limit_timeout,
         )
         self.session = requests.Session()
         self.session.verify = validate_certs

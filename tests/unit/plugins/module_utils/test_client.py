@@ -9,6 +9,7 @@ import email.utils
 import inspect
 import os
 import time
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -274,12 +275,68 @@ def test_429_without_retry_after_backs_off_and_then_fails(server, heroku_env, sl
     server.reply(429, {"id": "rate_limit", "message": "Your account reached the API rate limit"}, times=3)
 
     with pytest.raises(HerokuAPIError) as caught:
-        make_client(server, retries=2).post("/apps/a/addons", {})
+        make_client(server, retries=2, rate_limit_timeout=0).post("/apps/a/addons", {})
 
     assert not isinstance(caught.value, HerokuUncertainWriteError)
     assert caught.value.error_id == "rate_limit"
     assert len(server.requests) == 3
     assert sleeps == [1.0]
+
+
+@pytest.fixture
+def clock(monkeypatch, sleeps):
+    """A monotonic clock for the client that urllib3's retry pauses advance; returns the pauses."""
+    now = [0.0]
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", sleep)
+    monkeypatch.setattr(_client, "time", SimpleNamespace(monotonic=lambda: now[0], time=time.time, sleep=sleep))
+    return sleeps
+
+
+def test_429s_within_rate_limit_timeout_do_not_use_up_retries(server, heroku_env, clock):
+    server.reply(429, {"id": "rate_limit", "message": "Slow down."}, {"Retry-After": "5"}, times=8)
+    server.reply(201, {"id": "new"})
+    client = make_client(server, retries=2, rate_limit_timeout=60)
+
+    assert client.post("/apps/a/addons", {"x": 1}) == {"id": "new"}
+    assert server.calls() == [("POST", "/apps/a/addons")] * 9
+    assert clock == [5] * 8
+    assert client.calls[0]["retries"] == 8
+
+
+def test_429s_use_up_retries_once_rate_limit_timeout_has_passed(server, heroku_env, clock):
+    server.reply(429, {"id": "rate_limit", "message": "Slow down."}, {"Retry-After": "4"}, times=10)
+
+    with pytest.raises(HerokuAPIError) as caught:
+        make_client(server, retries=2, rate_limit_timeout=10).get("/apps/a")
+
+    assert caught.value.status == 429
+    # 429s at 0, 4 and 8 s are spared; those at 12 and 16 s use up the two retries; the one at 20 s fails.
+    assert len(server.requests) == 6
+    assert clock == [4] * 5
+
+
+def test_429_budget_restarts_for_each_request(server, heroku_env, clock):
+    server.reply(429, None, {"Retry-After": "8"}, times=2).reply(200, {})
+    server.reply(429, None, {"Retry-After": "8"}, times=2).reply(200, {})
+    client = make_client(server, retries=1, rate_limit_timeout=10)
+
+    client.get("/apps/a")
+    client.get("/apps/b")
+
+    assert len(server.requests) == 6
+
+
+def test_zero_retries_disables_retrying_429_too(server, heroku_env, clock):
+    server.reply(429, None, {"Retry-After": "1"}).reply(200, {})
+
+    with pytest.raises(HerokuAPIError):
+        make_client(server, retries=0).get("/apps/a")
+    assert len(server.requests) == 1
 
 
 def test_zero_retries_disables_retrying(server, heroku_env):
