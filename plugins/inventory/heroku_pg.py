@@ -75,7 +75,7 @@ notes:
     several pages) - the list of apps, the attachments of each app, the data API's view of each database -
     and none while the cache is fresh (O(cache=true)). Heroku's rate limit (4,500 requests, refilled at 75 a
     minute) is shared by every tool on the account; the client slows down and retries as the modules do
-    (O(rate_limit_threshold), O(retries)).
+    (O(rate_limit_threshold), O(rate_limit_timeout), O(retries)).
   - The cache holds the host variables only, never credentials; O(cache_timeout) bounds how stale they can be.
     C(ansible-inventory --flush-cache) or the task C(ansible.builtin.meta) V(refresh_inventory) reads Heroku again.
 """

@@ -5,6 +5,7 @@
 """`make chaos`: the reliability campaigns against herokusim, while dynos write; a table, and exit 1 on any failure.
 
     python tests/chaos/run.py [-n 2] [--quick] [--methods pg_copy,...] [--campaigns crash,faults,...] [--keep]
+                              [--crash-sample N] [--crash-from TEXT]
 
 secrets   a complete run of every method at -vvv (also the reference runs that list the tasks)
 crash     for every task of every method from the first change to the last: SIGKILL when it starts, re-run
