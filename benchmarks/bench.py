@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "chaos"))
 # pylint: disable=wrong-import-position  # harness sets up the paths
 from harness import REPO, banners, follow, load, scenario_runner  # noqa: E402
 from methods import METHODS, Method, essential_fleet  # noqa: E402
+from simenv import app_updates  # noqa: E402
 
 # The collection's defaults (README, "Variables"), not the tests' short waits.
 DEFAULT_WAITS = {"wait_timeout": 86400, "wait_sleep": 30, "window_wait_sleep": 5}
@@ -125,7 +126,7 @@ def window(method, workdir):
         requests = sim.requests_since(mark)
         report = runner.report(method.migration_id)
         apps = report["window_apps"]
-        toggles = [r["time"] for r in requests if r["method"] == "PATCH" and r["path"] in {f"/apps/{a}" for a in apps}]
+        toggles = [r["time"] for r in app_updates(requests) if r["path"] in {f"/apps/{a}" for a in apps}]
         on, off = toggles[0], toggles[-1]
         operations = [op for op in sim.admin("GET", "/operations")
                       if overlap(op["started_at"], op["started_at"] + op["seconds"], on, off) > 0]

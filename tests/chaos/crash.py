@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from harness import Case, assert_complete, banners, expected_in_place, follow, inventory_of, scenario_runner
 from playbook_support import ok
+from simenv import app_updates
 
 CHANGED = re.compile(r"^changed: \[", re.M)
 WINDOW_LEFT_WRITTEN = "maintenance_window : leave | Write the state file"
@@ -105,8 +106,7 @@ def case(method, point, name, reference=None, delay=0.0):
             how = (f"resumed after {resumed[1]}" if resumed else "found it finished" if "finished at" in rerun.stdout
                    else "started afresh")
             if left:
-                toggles = [r["path"] for r in runner.sim.requests_since(mark) if r["method"] == "PATCH"
-                           and r["path"].startswith("/apps/") and r["path"].count("/") == 2]
+                toggles = [r["path"] for r in app_updates(runner.sim.requests_since(mark))]
                 assert not toggles, f"the window was left and recorded, yet the re-run entered it again: {toggles}"
             expected = reference.inventory if reference else expected_in_place(before, method)
             report = assert_complete(runner, method, expected)

@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,7 @@ from herokusim import testing
 TOKEN = "sim-token"  # the token of herokusim.testing's scenarios
 # Short waits, so that a wrong wait fails fast instead of hanging the suite.
 WAIT_ARGS = {"wait_timeout": 120, "wait_sleep": 1}
+APP_PATH = re.compile(r"^/apps/[^/]+$")
 PLAYBOOK_BIN = Path(sys.executable).with_name("ansible-playbook")
 # The collection tree tests/conftest.py links: ansible_collections.herokuops.postgres imports from it.
 COLLECTIONS = Path(__file__).resolve().parents[2] / "build" / "collections"
@@ -49,6 +51,12 @@ def running_simulator(fixture):
         if not leftovers:
             process.cleanup()
     assert not leftovers, f"processes outlived the simulator: {leftovers}"
+
+
+def app_updates(requests):
+    """The requests (from Sim.requests_since) that update an app itself: PATCH /apps/{app}, the maintenance
+    mode in these scenarios, so the first and the last bound the window."""
+    return [r for r in requests if r["method"] == "PATCH" and APP_PATH.match(r["path"])]
 
 
 class Sim:
