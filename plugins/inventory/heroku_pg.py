@@ -130,9 +130,9 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
     api_urls,
     heroku_argument_spec,
 )
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info, not_provisioned
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
 
 POOL_NAMESPACE = "connection-pooling:"
 # Host variables for the primary database: name -> key of its heroku_pg_databases entry.

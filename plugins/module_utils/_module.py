@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._client import (HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, HerokuUncertainWriteError,
                       heroku_argument_spec)
-from ._pg import PG_SERVICE, DatabaseNotFoundError, resolve_attachment
+from ._attachments import PG_SERVICE, DatabaseNotFoundError, resolve_attachment
 from ._wait import WaitTimeoutError, wait_argument_spec, wait_for
 
 

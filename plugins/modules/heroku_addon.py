@@ -216,14 +216,14 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
     HerokuError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import PG_SERVICE, list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import PG_SERVICE, list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
     not_provisioned,
     url_names,
     wait_status,
 )
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
 
 PENDING_MAINTENANCE = ("pending", "preparing", "ready", "running")
 ESSENTIAL_TIERS = ("essential", "legacy_essential")

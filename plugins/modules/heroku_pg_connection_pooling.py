@@ -104,8 +104,8 @@ api_calls:
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
 
 NAMESPACE = "connection-pooling:default"
 

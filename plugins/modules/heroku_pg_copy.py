@@ -203,9 +203,9 @@ import datetime
 from urllib.parse import quote, urlsplit
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import _safe_text as safe_text
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import _safe_text as safe_text
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import (
     attachment_name,
     config_var_name,
     plan_tier,

@@ -181,8 +181,8 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
     HerokuError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import PG_SERVICE
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import PG_SERVICE
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
     follows,
     not_provisioned,

@@ -171,8 +171,8 @@ from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info, not_provisioned, url_names
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned, url_names
 
 POOL_NAMESPACE = "connection-pooling:"
 

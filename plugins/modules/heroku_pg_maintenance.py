@@ -150,7 +150,7 @@ api_calls:
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
 
 KEYS = ("status", "method", "reason", "scheduled_for", "required_by", "started_at", "completed_at",
         "duration_seconds", "window")

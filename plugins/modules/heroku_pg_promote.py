@@ -141,7 +141,8 @@ import re
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info, unfollow
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
+from ansible_collections.herokuops.postgres.plugins.module_utils._unfollow import unfollow
 
 DEFAULT_POOL = "DATABASE_CONNECTION_POOL"
 DEFAULT_POOL_NAMESPACE = "connection-pooling:default"

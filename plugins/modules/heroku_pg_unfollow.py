@@ -99,7 +99,8 @@ api_calls:
 """
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info, unfollow
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
+from ansible_collections.herokuops.postgres.plugins.module_utils._unfollow import unfollow
 
 
 def main():

@@ -195,8 +195,8 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
     HerokuError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import database_info
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
 
 _MAJOR = re.compile(r"^\s*(\d+)")
 # Heroku's own refusal of a follower that is behind (data API, upgrade/run).

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError, HerokuClient
-from ansible_collections.herokuops.postgres.plugins.module_utils._pg import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import (
     AmbiguousDatabaseError,
     DatabaseNotFoundError,
     list_pg_attachments,

@@ -14,7 +14,7 @@ __metaclass__ = type
 from urllib.parse import quote
 
 from ._client import ATTACHMENT_INCLUSION, HerokuAPIError, HerokuError
-from ._resolve import attachment_name, config_var_name, split_app_ref
+from ._names import attachment_name, config_var_name, split_app_ref
 
 PG_SERVICE = "heroku-postgresql"
 

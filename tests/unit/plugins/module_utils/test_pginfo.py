@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError
-from ansible_collections.herokuops.postgres.plugins.module_utils._pgdata import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
     follows,
     not_provisioned,

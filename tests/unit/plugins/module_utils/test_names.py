@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._resolve import (
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import (
     attachment_colour,
     attachment_name,
     config_var_name,
