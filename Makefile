@@ -231,9 +231,10 @@ clean:
 
 # --- make chaos, make bench ---------------------------------------------------------------
 # tests/chaos (run.py explains it): the reliability campaigns against herokusim while dynos write,
-# two cases at a time: crash at every task, API faults, bad input, secrets. A table of campaign,
+# two cases at a time: crash at every task, API faults, bad input, secrets, and compound faults (a
+# crash, then a failure at a later task of the re-run, then a final run). A table of campaign,
 # cases, passed; exit 1 on any failure; evidence of failed cases in build/chaos/. Hours: the crash
-# campaign runs every method once per task. `make test` runs its --quick subset (about 2 minutes).
+# campaign runs every method once per task. `make test` runs its --quick subset.
 .PHONY: chaos bench
 chaos: setup
 	$(PY) tests/chaos/run.py -n 2

@@ -12,16 +12,22 @@ __metaclass__ = type
 import time
 
 from ansible.errors import AnsibleFilterError
-
-# The phases of a migration, in order. `new` is a migration with no state file yet.
-PHASES = ("new", "preflight", "prepared", "window_entered", "cut_over", "post_cutover", "window_left", "done")
+from ansible_collections.herokuops.postgres.plugins.module_utils._phases import PHASES, TransitionError, transition
 
 
-def migration_state_update(state, update, step=None, started=None, results=None):
+def migration_state_update(state, update, step=None, started=None, results=None, observed=False):
     """`state` with the keys of `update` set (each replaced whole), `updated_at` now, and, for a `step`, its
-    seconds since `started`, API calls and seconds waited added to those recorded (re-runs accumulate)."""
+    seconds since `started`, API calls and seconds waited added to those recorded (re-runs accumulate).
+
+    A new `phase` must be one the state machine allows from the current one (_phases.transition; `observed` for a
+    jump that heroku_pg_migration_status observed on Heroku)."""
     if not isinstance(state, dict) or not isinstance(update, dict):
         raise AnsibleFilterError("migration_state_update needs the state and the update as dictionaries")
+    if "phase" in update:
+        try:
+            transition(state.get("phase", "new"), update["phase"], observed=bool(observed))
+        except TransitionError as exc:
+            raise AnsibleFilterError(f"migration {state.get('id')}: {exc}") from exc
     now = time.time()
     new = {**state, **update, "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
     if step is not None:

@@ -31,9 +31,17 @@ description:
     C(followers) and C(forked_from).
   - "For the primary database, or V(null) when the app has none: C(heroku_pg_database) (add-on name),
     C(heroku_pg_plan), C(heroku_pg_tier), C(heroku_pg_version), C(heroku_pg_major_version)."
+  - "C(heroku_pg_attached_apps): the other listed apps the primary database is attached to (under any name),
+    sorted; they share its maintenance window. C(heroku_pg_migrating_app): the app through which the fleet
+    migrates the primary database (see the groups), this app or another one; V(null) without a primary."
   - "Groups: C(pg_version_<major>), C(tier_<tier>) and C(plan_<plan>) (C(pg_version_15), C(tier_standard),
     C(plan_standard_0)) from the primary database, and C(space_<space>) for apps in a Private Space.
     Characters not valid in group names become C(_)."
+  - "The version, tier and plan groups hold each database once, so that a wave (C(--limit pg_version_15)) migrates
+    it once: through the app that owns it (the add-on's app) when it is that app's C(DATABASE_URL), else through
+    the first app by name whose C(DATABASE_URL) it is. An app whose C(DATABASE_URL) is a database migrated through
+    another app (an app that only has another app's database attached) is in the group C(pg_attached_only)
+    instead, and listed in that app's C(heroku_pg_attached_apps)."
 author:
   - herokuops.postgres contributors (@herokuops)
 options:
@@ -76,6 +84,11 @@ notes:
     and none while the cache is fresh (O(cache=true)). Heroku's rate limit (4,500 requests, refilled at 75 a
     minute) is shared by every tool on the account; the client slows down and retries as the modules do
     (O(rate_limit_threshold), O(rate_limit_timeout), O(retries)).
+  - "Which app migrates a shared database, and C(heroku_pg_attached_apps), are decided among the listed apps (the
+    account's, or O(team)'s): a database whose owner is not listed is migrated through a listed app whose
+    C(DATABASE_URL) it is."
+  - "O(compose), O(groups) and O(keyed_groups) see every host, C(pg_attached_only) ones included: a group made
+    from them can hold one database twice."
   - The cache holds the host variables only, never credentials; O(cache_timeout) bounds how stale they can be.
     C(ansible-inventory --flush-cache) or the task C(ansible.builtin.meta) V(refresh_inventory) reads Heroku again.
 """
@@ -143,13 +156,17 @@ PRIMARY_VARS = {
     "heroku_pg_version": "version",
     "heroku_pg_major_version": "major_version",
 }
-# Built-in groups: prefix -> host variable.
+# Built-in groups: prefix -> host variable. Those of DATABASE_GROUPS hold each database once (its migrating app).
 GROUP_VARS = {
     "pg_version": "heroku_pg_major_version",
     "tier": "heroku_pg_tier",
     "plan": "heroku_pg_plan",
     "space": "heroku_space",
 }
+DATABASE_GROUPS = ("pg_version", "tier", "plan")
+ATTACHED_ONLY_GROUP = "pg_attached_only"
+# Part of the cache key: a cache written by an older release (without heroku_pg_migrating_app) is not used.
+CACHE_FORMAT = 2
 
 
 def _major(version):
@@ -194,6 +211,30 @@ def _database(addon, attachments, info):
     }
 
 
+def _shared(hosts):
+    """The host variables with heroku_pg_attached_apps and heroku_pg_migrating_app, from every listed app's databases.
+
+    A database is migrated through its owner when it is the owner's primary, else through the first app (by name)
+    whose primary it is: one host per database, whichever apps it is attached to.
+    """
+    hosts = list(hosts)
+    attached, primary_of = {}, {}
+    for host in hosts:
+        for db in host["heroku_pg_databases"]:
+            attached.setdefault(db["name"], []).append(host["heroku_app"])
+        if host["heroku_pg_database"] is not None:
+            primary_of.setdefault(host["heroku_pg_database"], []).append(host["heroku_app"])
+    for host in hosts:
+        app, name = host["heroku_app"], host["heroku_pg_database"]
+        if name is None:
+            host.update(heroku_pg_attached_apps=[], heroku_pg_migrating_app=None)
+            continue
+        owner = host["heroku_pg_databases"][0]["app"]
+        host["heroku_pg_attached_apps"] = sorted(set(attached[name]) - {app})
+        host["heroku_pg_migrating_app"] = owner if owner in primary_of[name] else min(primary_of[name])
+    return hosts
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "herokuops.postgres.heroku_pg"
 
@@ -204,7 +245,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path, cache)
         self._read_config_data(path)
         # The same file can point at another API (HEROKU_HOST) or team: both are part of the cache key.
-        scope = f"{api_urls(self.get_option('api_url'), self.get_option('data_api_url'))} {self.get_option('team')}"
+        scope = f"{api_urls(self.get_option('api_url'), self.get_option('data_api_url'))} {self.get_option('team')} {CACHE_FORMAT}"
         cache_key = f"{self.get_cache_key(path)}_{hashlib.sha256(scope.encode()).hexdigest()[:8]}"
         use_cache = self.get_option("cache")
         hosts = None
@@ -251,7 +292,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for info in filter(None, infos.values()):
             info["followers"] = [names.get(url, url) for url in info["followers"]]
             info["forked_from"] = names.get(info["forked_from"], info["forked_from"])
-        return [self._hostvars(app, by_addon, infos) for app, by_addon in found]
+        return _shared(self._hostvars(app, by_addon, infos) for app, by_addon in found)
 
     @staticmethod
     def _database_info(client, addon):
@@ -288,8 +329,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory.add_host(name)
         for var, value in hostvars.items():
             self.inventory.set_variable(name, var, value)
+        borrowed = hostvars["heroku_pg_migrating_app"] not in (None, name)
+        if borrowed:
+            self.inventory.add_child(self.inventory.add_group(ATTACHED_ONLY_GROUP), name)
         for prefix, var in GROUP_VARS.items():
-            if hostvars[var] is not None:
+            if hostvars[var] is not None and not (borrowed and prefix in DATABASE_GROUPS):
                 self.inventory.add_child(self.inventory.add_group(self._sanitize_group_name(f"{prefix}_{hostvars[var]}")), name)
         self._set_composite_vars(self.get_option("compose"), hostvars, name, strict=strict)
         self._add_host_to_composed_groups(self.get_option("groups"), hostvars, name, strict=strict)

@@ -14,9 +14,13 @@ __metaclass__ = type
 from urllib.parse import quote
 
 from ._client import ATTACHMENT_INCLUSION, HerokuAPIError, HerokuError
-from ._names import attachment_name, config_var_name, split_app_ref
+from ._names import PG_SERVICE, attachment_name, config_var_name, split_app_ref
 
-PG_SERVICE = "heroku-postgresql"
+# Connection pools are attachments in a connection-pooling:<credential> namespace; the CLI's pg:connection-pooling:attach
+# makes the default credential's, named DATABASE_CONNECTION_POOL unless told otherwise.
+POOL_NAMESPACE_PREFIX = "connection-pooling:"
+DEFAULT_POOL_NAMESPACE = POOL_NAMESPACE_PREFIX + "default"
+DEFAULT_POOL = "DATABASE_CONNECTION_POOL"
 
 
 class DatabaseNotFoundError(HerokuError):
@@ -27,8 +31,18 @@ class AmbiguousDatabaseError(HerokuError):
     """Several attachments of different databases match the reference."""
 
 
+def is_pg_addon(addon):
+    """Whether an add-on (with its plan) is a Heroku Postgres database."""
+    return addon["plan"]["name"].split(":", 1)[0] == PG_SERVICE
+
+
 def _is_pg(attachment):
-    return attachment["addon"]["plan"]["name"].split(":", 1)[0] == PG_SERVICE
+    return is_pg_addon(attachment["addon"])
+
+
+def is_pool(attachment):
+    """Whether an attachment is a connection pool (in a connection-pooling namespace)."""
+    return (attachment.get("namespace") or "").startswith(POOL_NAMESPACE_PREFIX)
 
 
 def _url_var(attachment):

@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._client import (HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, HerokuUncertainWriteError,
                       heroku_argument_spec)
-from ._attachments import PG_SERVICE, DatabaseNotFoundError, resolve_attachment
+from ._attachments import DatabaseNotFoundError, is_pg_addon, resolve_attachment
 from ._wait import WaitTimeoutError, wait_argument_spec, wait_for
 
 
@@ -114,7 +114,7 @@ class HerokuModule:
             return body
 
     def resolve(self, app, database):
-        """The attachment for a database reference in any Heroku form (see _pg.resolve_attachment)."""
+        """The attachment for a database reference in any Heroku form (see _attachments.resolve_attachment)."""
         return self.call(f"Finding database {database} on app {app}", resolve_attachment, self.client, app, database)
 
     def find_database(self, app, database):
@@ -140,7 +140,7 @@ class HerokuModule:
             addon = self.client.get(f"/addons/{quote(name, safe='')}")
         except HerokuAPIError as exc:
             self.fail(doing, not_attached if exc.status == 404 else exc)
-        if addon["plan"]["name"].split(":", 1)[0] != PG_SERVICE:
+        if not is_pg_addon(addon):
             self.fail(doing, f"{addon['name']} is not a Heroku Postgres database ({addon['plan']['name']})")
         return addon
 

@@ -13,12 +13,17 @@ __metaclass__ = type
 
 import re
 
+# The add-on service of Heroku Postgres: plans are "heroku-postgresql:<plan>".
+PG_SERVICE = "heroku-postgresql"
+ESSENTIAL_TIERS = ("essential", "legacy_essential")
+
 # The Heroku CLI's app override: "app::DATABASE_URL" (non-greedy, so the first "::" splits).
 _APP_REF = re.compile(r"^(.+?)::(.+)")
 _COLOUR = re.compile(r"^HEROKU_POSTGRESQL_([A-Z]+)$")
 # "standard-4" -> 4; the larger "-l-9", "-xl-9", "-2xl-9" plans sort after "-9".
 _SIZE = re.compile(r"-(?:(l|xl|2xl)-)?(\d+)$")
 _LARGE_SIZES = {"l": 10, "xl": 11, "2xl": 12}
+_MAJOR = re.compile(r"^\s*(\d+)")
 
 # Checked in order: prefixes of the plan part after "heroku-postgresql:".
 _TIER_PREFIXES = (
@@ -62,9 +67,19 @@ def attachment_colour(name):
     return match.group(1) if match else None
 
 
+def short_plan(plan):
+    """standard-0 from heroku-postgresql:standard-0 (or from standard-0 itself), case kept."""
+    return plan.rpartition(":")[2].strip()
+
+
+def full_plan(plan):
+    """heroku-postgresql:standard-0 from standard-0 (or from heroku-postgresql:standard-0 itself)."""
+    return f"{PG_SERVICE}:{short_plan(plan)}"
+
+
 def _plan_part(plan):
     """standard-0 from heroku-postgresql:standard-0 (or from standard-0 itself)."""
-    return plan.rpartition(":")[2].strip().lower()
+    return short_plan(plan).lower()
 
 
 def plan_tier(plan):
@@ -96,3 +111,17 @@ def plan_size(plan):
         return None
     large, number = match.groups()
     return _LARGE_SIZES[large] if large else int(number)
+
+
+def is_essential(plan):
+    """Whether a plan is in an Essential tier (essential-*, or the legacy mini, basic, dev and hobby plans)."""
+    return plan_tier(plan) in ESSENTIAL_TIERS
+
+
+def major_version(version):
+    """The major PostgreSQL version as Heroku writes it, a str: "17" from "17.2", "17" or 17; None when unknown.
+
+    Compare two of them as int(): "9" sorts after "17" as text.
+    """
+    match = _MAJOR.match(str(version if version is not None else ""))
+    return str(int(match.group(1))) if match else None

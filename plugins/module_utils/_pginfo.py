@@ -14,6 +14,7 @@ __metaclass__ = type
 import re
 from urllib.parse import quote, urlsplit
 
+from ._client import HerokuAPIError, HerokuError
 from ._names import plan_tier
 
 _BEHIND_BY = re.compile(r"^\s*(\d+)\s+commits?\b")
@@ -41,7 +42,7 @@ def url_names(config_vars, attachments):
     """Map url_key -> add-on name for the databases an app can see.
 
     config_vars is the app's GET /config-vars; attachments its Heroku Postgres attachments with
-    config_vars included (_pg.list_pg_attachments). Values are read here and never kept.
+    config_vars included (_attachments.list_pg_attachments). Values are read here and never kept.
     """
     names = {}
     for attachment in attachments:
@@ -113,6 +114,16 @@ def not_provisioned(error):
     return error.status == 404 and not error.error_id
 
 
+def provisioned_database_info(client, addon_id, names=None):
+    """database_info(), or None while the database is not provisioned yet. Raises any other HerokuAPIError."""
+    try:
+        return database_info(client, addon_id, names)
+    except HerokuAPIError as exc:
+        if not_provisioned(exc):
+            return None
+        raise
+
+
 def follows(database, leader):
     """Whether database (a database_info) follows leader (another database_info)."""
     if not database["following"]:
@@ -125,3 +136,23 @@ def follows(database, leader):
 def wait_status(client, addon_id):
     """GET /client/v11/databases/{addon_id}/wait_status: {"waiting?", "message", "error?"}; readiness only."""
     return client.get(f"/client/v11/databases/{quote(addon_id, safe='')}/wait_status")
+
+
+class DatabaseFailedError(HerokuError):
+    """Heroku reports that the database could not be made available (wait_status error?)."""
+
+
+def readiness(client, addon_id):
+    """wait_status() as pg:wait reads it: a database not provisioned yet is waiting, and an error? raises.
+
+    Returns {"waiting?", "message"}; raises DatabaseFailedError or HerokuAPIError.
+    """
+    try:
+        status = wait_status(client, addon_id)
+    except HerokuAPIError as exc:
+        if not not_provisioned(exc):
+            raise
+        return {"waiting?": True, "message": "waiting to provision"}
+    if status.get("error?"):
+        raise DatabaseFailedError(f"Heroku reports an error: {status.get('message') or 'no message'}")
+    return status

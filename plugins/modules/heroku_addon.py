@@ -211,36 +211,24 @@ api_calls:
 import time
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
-    HerokuAPIError,
-    HerokuError,
-)
+from ansible_collections.herokuops.postgres.plugins.module_utils._addons import addon_state, destroy_addon, live_addon
+from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import PG_SERVICE, list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import is_pg_addon, list_pg_attachments
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
-    not_provisioned,
+    provisioned_database_info,
+    readiness,
     url_names,
-    wait_status,
 )
-from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import full_plan, is_essential, major_version
 
 PENDING_MAINTENANCE = ("pending", "preparing", "ready", "running")
-ESSENTIAL_TIERS = ("essential", "legacy_essential")
-
-
-def full_plan(plan):
-    return f"{PG_SERVICE}:{plan.rpartition(':')[2].strip()}"
 
 
 def label(attachment):
     namespace = attachment.get("namespace")
     return "::".join([attachment["app"]["name"]] + ([namespace] if namespace else []) + [attachment["name"]])
-
-
-def major_version(version):
-    """17 from "17.2"."""
-    return str(version or "").partition(".")[0]
 
 
 def q(value):
@@ -264,12 +252,7 @@ class Addon:
 
     def get(self, ident):
         """The add-on by name or id, or None when Heroku does not know it (any more)."""
-        try:
-            return self.client.get(f"/addons/{q(ident)}")
-        except HerokuAPIError as exc:
-            if exc.status == 404:
-                return None
-            self.module.fail(f"Reading add-on {ident}", exc)
+        return self.module.call(f"Reading add-on {ident}", live_addon, self.client, ident)
 
     def find(self):
         name, as_name = self.params["name"], self.params["attachment_name"]
@@ -280,9 +263,9 @@ class Addon:
                                            self.client, self.app)
             found = next((att for att in attachments if att["name"] == as_name and not att.get("namespace")), None)
             addon = self.get(found["addon"]["id"]) if found else None
-        if addon is None or addon.get("state") == "deprovisioned":
+        if addon is None:
             return None
-        if addon["plan"]["name"].split(":", 1)[0] != PG_SERVICE:
+        if not is_pg_addon(addon):
             self.module.refuse(f"{addon['name']} is not a Heroku Postgres add-on ({addon['plan']['name']}).")
         if name and self.app not in (addon["app"]["name"], addon["app"]["id"]):
             self.module.refuse(f"Add-on {name} belongs to app {addon['app']['name']}, not {self.app}. "
@@ -313,31 +296,14 @@ class Addon:
                     "state": "provisioning"}
         return addon
 
-    def state(self, addon):
-        """The add-on's state; a vanished add-on counts as deprovisioned (as addons:wait has it). Raises HerokuAPIError."""
-        try:
-            return self.client.get(f"/addons/{q(addon['id'])}")["state"]
-        except HerokuAPIError as exc:
-            if exc.status == 404:
-                return "deprovisioned"
-            raise
-
     def _readiness(self, addon):
         """(state, wait_status) of a database being created or changed; raises when Heroku gave up."""
-        state = self.state(addon)
+        state = addon_state(self.client, addon["id"])
         if state == "deprovisioned":
             raise ProvisionFailed(f"the add-on was unable to be created, with status {state}")
         if state == "provisioning":
             return state, {"waiting?": True, "message": "provisioning"}
-        try:
-            status = wait_status(self.client, addon["id"])
-        except HerokuAPIError as exc:
-            if not not_provisioned(exc):
-                raise
-            status = {"waiting?": True, "message": "waiting to provision"}
-        if status.get("error?"):
-            raise ProvisionFailed(status.get("message") or "Heroku reported an error")
-        return state, status
+        return state, readiness(self.client, addon["id"])
 
     def wait_available(self, addon):
         waited = self.module.wait(f"Waiting for database {addon['name']}", lambda: self._readiness(addon),
@@ -348,8 +314,8 @@ class Addon:
     def change_plan(self, addon, plan):
         """PATCH the plan unless a data maintenance is pending; return (plan_change, maintenance status)."""
         current = addon["plan"]["name"]
-        essential = plan_tier(current) in ESSENTIAL_TIERS
-        if essential != (plan_tier(plan) in ESSENTIAL_TIERS):
+        essential = is_essential(current)
+        if essential != is_essential(plan):
             self.module.refuse(f"Heroku cannot change {addon['name']} from {current} to {plan}: plan changes stay "
                                "within the Essential tier or within the Standard and higher tiers. Copy the data to "
                                "a new database instead (herokuops.postgres.heroku_pg_copy). Nothing was changed.")
@@ -411,12 +377,8 @@ class Addon:
         attachments = self.attachments(addon)
         primary_of = sorted(att["app"]["name"] for att in attachments
                             if att["name"] == "DATABASE" and not att.get("namespace"))
-        try:
-            followers = database_info(self.client, addon["id"])["followers"]
-        except HerokuAPIError as exc:
-            if not not_provisioned(exc):
-                self.module.fail(f"Reading database {addon['name']}", exc)
-            followers = []
+        db = self.module.call(f"Reading database {addon['name']}", provisioned_database_info, self.client, addon["id"])
+        followers = db["followers"] if db else []
         if (primary_of or followers) and not self.params["force"]:
             why = []
             if primary_of:
@@ -426,14 +388,7 @@ class Addon:
                 why.append(f"it has followers ({', '.join(names.get(f, f) for f in followers)})")
             self.module.refuse(f"Refusing to destroy {addon['name']}: {' and '.join(why)}. Promote another database "
                                "and destroy the followers first, or set force=true. Nothing was changed.")
-        doing = f"Destroying {addon['name']}"
-        gone = self.module.write(doing, "DELETE", f"/apps/{q(addon['app']['id'])}/addons/{q(addon['id'])}",
-                                 {"force": False})
-        if not gone or gone.get("state") == "deprovisioned" or not self.params["wait"]:
-            return 0.0
-        waited = self.module.wait(doing, lambda: self.state(addon), lambda state: state == "deprovisioned",
-                                  f"{addon['name']} to be deprovisioned")
-        return waited.duration
+        return destroy_addon(self.module, addon, f"Destroying {addon['name']}")
 
 
 def describe(addon, attachments):
@@ -489,7 +444,7 @@ def main():
         result["plan_change"], maintenance = manager.change_plan(addon, plan)
         if maintenance:
             result["maintenance"] = maintenance
-        if wait and result["plan_change"] == "requested" and plan_tier(plan) in ESSENTIAL_TIERS:
+        if wait and result["plan_change"] == "requested" and is_essential(plan):
             result["duration"] += manager.wait_available(addon)
             result["plan_change"] = "done"
     elif wait and addon["state"] == "provisioning":  # created by an earlier run that did not wait

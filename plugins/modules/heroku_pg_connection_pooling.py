@@ -104,16 +104,18 @@ api_calls:
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
-
-NAMESPACE = "connection-pooling:default"
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import (
+    DEFAULT_POOL,
+    DEFAULT_POOL_NAMESPACE,
+    list_pg_attachments,
+)
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import is_essential
 
 
 def describe(attachment, app, addon):
     if attachment is None:
         return None
-    return {"id": attachment.get("id"), "name": attachment["name"], "namespace": NAMESPACE, "app": app,
+    return {"id": attachment.get("id"), "name": attachment["name"], "namespace": DEFAULT_POOL_NAMESPACE, "app": app,
             "addon": addon, "config_var": attachment["name"] + "_URL"}
 
 
@@ -122,20 +124,20 @@ def main():
         {
             "app": {"type": "str", "required": True},
             "database": {"type": "str", "default": "DATABASE_URL"},
-            "attachment_name": {"type": "str", "default": "DATABASE_CONNECTION_POOL", "aliases": ["as", "name"]},
+            "attachment_name": {"type": "str", "default": DEFAULT_POOL, "aliases": ["as", "name"]},
         },
     )
     params = module.params
     name = params["attachment_name"]
     addon = module.resolve(params["app"], params["database"])["addon"]
-    if plan_tier(addon["plan"]["name"]) in ("essential", "legacy_essential"):
+    if is_essential(addon["plan"]["name"]):
         module.refuse(f"You can't perform this operation on Essential-tier databases ({addon['name']} is on "
                       f"{addon['plan']['name']}). Nothing was changed.")
 
     def find():
         attachments = module.call(f"Listing the databases of {params['app']}", list_pg_attachments,
                                   module.client, params["app"])
-        return next((att for att in attachments if att["name"] == name and att.get("namespace") == NAMESPACE), None)
+        return next((att for att in attachments if att["name"] == name and att.get("namespace") == DEFAULT_POOL_NAMESPACE), None)
 
     existing = find()
     app = existing["app"]["name"] if existing else params["app"]

@@ -176,18 +176,15 @@ api_calls:
 import time
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
-    HerokuAPIError,
-    HerokuError,
-)
+from ansible_collections.herokuops.postgres.plugins.module_utils._addons import destroy_addon, live_addon
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import PG_SERVICE
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
     follows,
-    not_provisioned,
-    wait_status,
+    provisioned_database_info,
+    readiness,
 )
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import full_plan, short_plan
 
 
 class Follower:
@@ -199,7 +196,7 @@ class Follower:
         params = module.params
         self.app = params["app"]
         self.name = params["name"]
-        self.plan = f"{PG_SERVICE}:{params['plan'].rpartition(':')[2]}" if params["plan"] else None
+        self.plan = full_plan(params["plan"]) if params["plan"] else None
         self.leader = None
         self.leader_db = None
         self.seen = set()
@@ -210,12 +207,7 @@ class Follower:
 
     def _database(self, addon):
         """database_info of an add-on, or None while the data API does not know it yet."""
-        try:
-            return database_info(self.client, addon["id"])
-        except HerokuAPIError as exc:
-            if not_provisioned(exc):
-                return None
-            self.module.fail(f"Reading database {addon['name']}", exc)
+        return self.module.call(f"Reading database {addon['name']}", provisioned_database_info, self.client, addon["id"])
 
     def _is_ours(self, addon):
         return addon["app"]["name"] == self.app or addon["app"]["id"] == self.app
@@ -223,13 +215,9 @@ class Follower:
     def candidates(self):
         """Add-ons that may be the follower: by name, or billed to app on the plan (never the leader)."""
         if self.name:
-            try:
-                addon = self.client.get(f"/apps/{quote(self.app, safe='')}/addons/{quote(self.name, safe='')}")
-            except HerokuAPIError as exc:
-                if exc.status == 404:
-                    return []
-                self.module.fail(f"Looking for add-on {self.name} on {self.app}", exc)
-            return [addon] if addon["state"] != "deprovisioned" and self._is_ours(addon) else []
+            addon = self.module.call(f"Looking for add-on {self.name} on {self.app}", live_addon, self.client,
+                                     self.name, self.app)
+            return [addon] if addon and self._is_ours(addon) else []
         addons = self.module.call(f"Listing the add-ons of {self.app}", self.client.get_all,
                                   f"/apps/{quote(self.app, safe='')}/addons")
         return [addon for addon in addons
@@ -293,20 +281,8 @@ class Follower:
         def remaining():
             return max(0, module.params["wait_timeout"] - (time.monotonic() - self.started))
 
-        def status():
-            try:
-                return wait_status(self.client, addon["id"])
-            except HerokuAPIError as exc:
-                if not_provisioned(exc):
-                    return {"waiting?": True, "message": "waiting to provision"}
-                raise
-
-        def available(value):
-            if value.get("error?"):
-                raise HerokuError(f"{addon['name']} reported an error: {value.get('message')}")
-            return not value.get("waiting?")
-
-        module.wait(f"Waiting for follower {addon['name']}", status, available, f"{addon['name']} to be available",
+        module.wait(f"Waiting for follower {addon['name']}", lambda: readiness(self.client, addon["id"]),
+                    lambda value: not value.get("waiting?"), f"{addon['name']} to be available",
                     describe=lambda value: value.get("message"), timeout=remaining())
         max_behind = module.params["max_behind"]
         return module.wait(
@@ -317,20 +293,7 @@ class Follower:
             timeout=remaining()).value
 
     def destroy(self, addon):
-        doing = f"Destroying follower {addon['name']} on {self.app}"
-        path = f"/apps/{quote(addon['app']['id'], safe='')}/addons/{quote(addon['id'], safe='')}"
-        gone = self.module.write(doing, "DELETE", path, {"force": False})
-        if gone and gone.get("state") == "deprovisioning" and self.module.params["wait"]:
-            self.module.wait(doing, lambda: self._state(addon), lambda state: state == "deprovisioned",
-                             f"{addon['name']} to be deprovisioned")
-
-    def _state(self, addon):
-        try:
-            return self.client.get(f"/addons/{quote(addon['id'], safe='')}")["state"]
-        except HerokuAPIError as exc:
-            if exc.status == 404:  # as addons:wait: a vanished add-on is deprovisioned
-                return "deprovisioned"
-            raise
+        destroy_addon(self.module, addon, f"Destroying follower {addon['name']} on {self.app}")
 
 
 def summary(addon, db, leader):
@@ -338,7 +301,7 @@ def summary(addon, db, leader):
         "addon_id": addon.get("id"),
         "name": addon.get("name"),
         "app": addon["app"]["name"],
-        "plan": addon["plan"]["name"].rpartition(":")[2],
+        "plan": short_plan(addon["plan"]["name"]),
         "leader": {"addon_id": leader["id"], "name": leader["name"]} if leader else (db or {}).get("leader"),
         "status": db["status"] if db else None,
         "behind_by": db["behind_by"] if db else None,

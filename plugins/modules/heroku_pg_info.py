@@ -102,7 +102,7 @@ databases:
       type: bool
       sample: false
     version:
-      description: PostgreSQL server version.
+      description: PostgreSQL server version as Heroku reports it, a string; its major version is the part before the dot.
       type: str
       sample: "15.7"
     num_bytes:
@@ -145,7 +145,9 @@ databases:
       type: int
       sample: 0
     followers:
-      description: Its followers, by add-on name (or C(host:port/database) when the app cannot see them).
+      description:
+        - Its followers, by add-on name. Those O(app) cannot see are named from the app that owns the database
+          (with C(host:port/database) where neither can see them).
       type: list
       elements: str
       sample: [postgresql-curved-67890]
@@ -171,10 +173,9 @@ from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
-from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned, url_names
-
-POOL_NAMESPACE = "connection-pooling:"
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import is_pool, list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import short_plan
+from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import provisioned_database_info, url_names
 
 
 def describe(module, addon, home_attachments, names):
@@ -182,25 +183,19 @@ def describe(module, addon, home_attachments, names):
     client = module.client
     attachments = module.call(f"Listing the attachments of {addon['name']}", client.get_all,
                               f"/addons/{quote(addon['id'], safe='')}/addon-attachments")
-    try:
-        db = database_info(client, addon["id"], names)
-    except HerokuAPIError as exc:
-        if not not_provisioned(exc):
-            module.fail(f"Reading database {addon['name']}", exc)
-        db = None
+    db = module.call(f"Reading database {addon['name']}", provisioned_database_info, client, addon["id"], names)
     mine = [att for att in home_attachments if att["addon"]["id"] == addon["id"]]
     listed = [{"app": att["app"]["name"], "name": att["name"], "namespace": att.get("namespace")} for att in attachments]
-    plan = addon["plan"]["name"].split(":", 1)[-1]
     entry = {
         "addon_id": addon["id"],
         "name": addon["name"],
         "app": addon["app"]["name"],
-        "plan": plan,
+        "plan": short_plan(addon["plan"]["name"]),
         "provisioned": db is not None,
         "primary": any(att["name"] == "DATABASE" and not att.get("namespace") for att in mine),
         "config_vars": sorted(var for att in mine if not att.get("namespace") for var in att.get("config_vars") or ()),
         "attachments": listed,
-        "pools": [att for att in listed if (att["namespace"] or "").startswith(POOL_NAMESPACE)],
+        "pools": [att for att in listed if is_pool(att)],
     }
     if db is None:
         return {**entry, "tier": None, "status": None, "waiting": True, "version": None, "num_bytes": None,
@@ -209,6 +204,28 @@ def describe(module, addon, home_attachments, names):
     keys = ("tier", "status", "waiting", "version", "num_bytes", "num_tables", "following", "leader",
             "behind_by", "followers", "forked_from", "info")
     return {**entry, **{key: db[key] for key in keys}}
+
+
+def name_by_owners(client, databases, home, names):
+    """Name the followers (and forks) home cannot see from the app that owns their leader, where they are as a rule:
+    a database borrowed from another app would otherwise list them as host:port/database. Where that app cannot be
+    read either, host:port/database stays."""
+    known, owners = set(names.values()), {}
+    for entry in databases:
+        owner = entry["app"]
+        if owner == home or all(name in known for name in entry["followers"] + [entry["forked_from"] or ""] if name):
+            continue
+        if owner not in owners:
+            try:
+                # Config var values name databases by their URLs; they are compared here and dropped.
+                config = client.get(f"/apps/{quote(owner, safe='')}/config-vars")
+                owners[owner] = url_names(config, list_pg_attachments(client, owner))
+                del config
+            except HerokuAPIError:
+                owners[owner] = {}
+        entry["followers"] = [owners[owner].get(name, name) for name in entry["followers"]]
+        if entry["forked_from"]:
+            entry["forked_from"] = owners[owner].get(entry["forked_from"], entry["forked_from"])
 
 
 def main():
@@ -237,6 +254,7 @@ def main():
         names = url_names(config, home_attachments)
         del config
     databases = [describe(module, addon, home_attachments, names) for addon in addons]
+    name_by_owners(module.client, databases, home, names)
     databases.sort(key=lambda entry: (not entry["primary"], entry["name"]))
     module.exit(databases=databases)
 

@@ -150,7 +150,7 @@ api_calls:
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import is_essential
 
 KEYS = ("status", "method", "reason", "scheduled_for", "required_by", "started_at", "completed_at",
         "duration_seconds", "window")
@@ -177,7 +177,7 @@ def main():
     name, billing = addon["name"], addon["app"]["name"]
     path = f"/data/maintenances/v1/{quote(addon['id'], safe='')}"
     database = {"addon_id": addon["id"], "name": name, "app": billing}
-    if params["state"] == "run" and plan_tier(addon["plan"]["name"]) in ("essential", "legacy_essential"):
+    if params["state"] == "run" and is_essential(addon["plan"]["name"]):
         module.refuse(f"You can't trigger maintenance on an Essential tier database ({name} is on "
                       f"{addon['plan']['name']}). Nothing was changed.")
     maintenance = module.call(f"Reading the maintenance of {name}", module.client.get, path)

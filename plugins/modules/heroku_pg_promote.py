@@ -140,13 +140,12 @@ api_calls:
 import re
 from urllib.parse import quote
 
+from ansible_collections.herokuops.postgres.plugins.module_utils._app import RELEASE, read_formation
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import DEFAULT_POOL, DEFAULT_POOL_NAMESPACE, is_pool
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
 from ansible_collections.herokuops.postgres.plugins.module_utils._unfollow import unfollow
 
-DEFAULT_POOL = "DATABASE_CONNECTION_POOL"
-DEFAULT_POOL_NAMESPACE = "connection-pooling:default"
-POOL_NAMESPACE_PREFIX = "connection-pooling:"
 RELEASE_DONE = ("succeeded", "failed", "expired")
 # Enough to reach the promotion's release past the alias, detach, attach and pool releases.
 RELEASES_RANGE = "version ..; max=10, order=desc"
@@ -199,8 +198,7 @@ class Promotion:
     def move_pools(self, current, target):
         """Pools of the outgoing primary onto the new one: the default re-attached, custom ones re-created."""
         moved = []
-        pools = [att for att in self.attachments if att["addon"]["id"] == current["addon"]["id"]
-                 and (att.get("namespace") or "").startswith(POOL_NAMESPACE_PREFIX)]
+        pools = [att for att in self.attachments if att["addon"]["id"] == current["addon"]["id"] and is_pool(att)]
         for att in sorted(pools, key=lambda att: (att["name"] != DEFAULT_POOL, att["name"])):
             if att["name"] == DEFAULT_POOL and att["namespace"] == DEFAULT_POOL_NAMESPACE:
                 self.attach(target["name"], DEFAULT_POOL, DEFAULT_POOL_NAMESPACE)
@@ -218,8 +216,7 @@ class Promotion:
 
     def wait_release(self, target):
         """With a release phase, wait for the promotion's release; return it, or None without one."""
-        formation = self.module.call(f"Reading the formation of {self.app}", self.client.get, f"{self.app_path}/formation")
-        if not any(item["type"] == "release" for item in formation):
+        if RELEASE not in read_formation(self.module, self.app):
             return None
         releases = self.module.call(f"Listing the releases of {self.app}", self.client.get,
                                     f"{self.app_path}/releases", headers={"Range": RELEASES_RANGE})

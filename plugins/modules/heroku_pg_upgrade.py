@@ -143,12 +143,13 @@ database:
       type: bool
       sample: true
 version_before:
-  description: PostgreSQL server version before the task.
+  description: PostgreSQL server version before the task, as Heroku reports it (a string, like O(version)).
   returned: success
   type: str
   sample: "16.4"
 version:
-  description: PostgreSQL server version after the task (before it, in check mode or without O(wait)).
+  description:
+    - PostgreSQL server version after the task (before it, in check mode or without O(wait)), as Heroku reports it.
   returned: success
   type: str
   sample: "17.2"
@@ -187,7 +188,6 @@ api_calls:
             "host": "data", "status": 200, "duration": 0.2, "request_id": "8c1f...", "retries": 0, "planned": false}]
 """
 
-import re
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import (
@@ -195,33 +195,14 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
     HerokuError,
 )
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
+from ansible_collections.herokuops.postgres.plugins.module_utils._upgrade import upgrade_state
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
-from ansible_collections.herokuops.postgres.plugins.module_utils._names import plan_tier
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import major_version, plan_tier
 
-_MAJOR = re.compile(r"^\s*(\d+)")
 # Heroku's own refusal of a follower that is behind (data API, upgrade/run).
 TOO_FAR_BEHIND = ("database must not be too far behind leader, please wait until your follower catches up "
                   "with its leader.")
 LEGACY = "You can only use pg:upgrade:* commands on Essential-* and higher plans."
-
-
-def major(version):
-    match = _MAJOR.match(str(version or ""))
-    return int(match.group(1)) if match else None
-
-
-def upgrade_state(status):
-    """none / preparing / scheduled / running / failed / done from an upgrade/wait_status answer (None: none)."""
-    if not status:
-        return "none"
-    if status.get("error?"):
-        return "failed"
-    if status.get("waiting?"):
-        return "running" if status.get("step") else "preparing"
-    message = (status.get("message") or "").lower()
-    if "scheduled" in message:
-        return "scheduled"
-    return "done" if "complete" in message else "none"
 
 
 def progress(status):
@@ -301,13 +282,13 @@ def main():
         module.refuse(f"{LEGACY} {name} is on {plan}: copy it to a new database with "
                       "herokuops.postgres.heroku_pg_copy instead. Nothing was changed.")
     db = module.call(f"Reading database {name}", database_info, module.client, addon["id"])
-    current = major(db["version"])
+    current = major_version(db["version"])
     target = None
     if action != "cancel":
-        target = major(params["version"])
-        if target is None or params["version"].strip() != str(target):
+        target = major_version(params["version"])
+        if target is None or params["version"].strip() != target:
             module.refuse(f"version must be a major PostgreSQL version such as 17, not {params['version']!r}.")
-        if current is not None and target < current:
+        if current is not None and int(target) < int(current):
             module.refuse(f"{name} is on PostgreSQL {db['version']}: version {target} is not newer. "
                           "Heroku cannot downgrade a database. Nothing was changed.")
     if action != "run" and (tier == "essential" or db["following"]):
@@ -325,7 +306,7 @@ def main():
     state = upgrade.state()
     result["upgrade"] = state
     if target is not None and current == target and state != "running":
-        module.set_diff({"version": str(current)}, {"version": str(current)})
+        module.set_diff({"version": current}, {"version": current})
         module.exit(message=f"{name} is already on PostgreSQL {db['version']}")
 
     wait = params["wait"] and not module.check_mode
@@ -338,7 +319,7 @@ def main():
         if module.check_mode:
             module.client.plan("POST", f"{upgrade.path}/dry_run")
         else:
-            answer = module.call(doing, module.client.post, f"{upgrade.path}/dry_run", {"version": str(target)})
+            answer = module.call(doing, module.client.post, f"{upgrade.path}/dry_run", {"version": target})
             result["message"] = (answer or {}).get("message")
     elif state in ("preparing", "scheduled"):
         result["message"] = upgrade.post("cancel", {}, started=("none", "done"))
@@ -358,14 +339,14 @@ def run(module, upgrade, db, state, target, wait):
                       f"'{TOO_FAR_BEHIND}' Stop every writer (maintenance mode and no dynos) and wait until it "
                       "is 0 commits behind. Nothing was changed.")
     if state != "running":
-        result["message"] = upgrade.post("run", {"version": str(target)}, started=("running",))
-    module.set_diff({"version": str(major(db["version"]))}, {"version": str(target)})
+        result["message"] = upgrade.post("run", {"version": target}, started=("running",))
+    module.set_diff({"version": major_version(db["version"])}, {"version": target})
     if not wait:
         return
 
     def reached(status):
         now = database_info(module.client, upgrade.addon["id"])
-        return now if major(now["version"]) == target else None
+        return now if major_version(now["version"]) == target else None
 
     (status, now), result["duration"] = upgrade.wait(f"Waiting for the upgrade of {name}",
                                                      f"the upgrade of {name} to PostgreSQL {target}", after=reached)
@@ -375,7 +356,7 @@ def run(module, upgrade, db, state, target, wait):
 def prepare(module, upgrade, state, target, wait):
     result = module.result
     if state not in ("preparing", "scheduled"):
-        result["message"] = upgrade.post("prepare", {"version": str(target)}, started=("preparing", "scheduled"))
+        result["message"] = upgrade.post("prepare", {"version": target}, started=("preparing", "scheduled"))
         result["upgrade"] = "preparing"
         module.set_diff({"upgrade": state}, {"upgrade": "scheduled"})
     if not wait or state == "scheduled":

@@ -192,13 +192,14 @@ MID_RUN = [
            repair=lambda sim: sim.admin("POST", f"/databases/{_new_addon(sim, CHANGEOVER)}/replay", json={"paused": False}),
            timeout=20),
     MidRun("upgrade that fails on Heroku's side", PG_UPGRADE_DIRECT, _fail_upgrade,
-           ("failed before the cutover", "version upgrade error", f"Rolled back: {OLD} is still the database of sushi",
-            "re-run the same command"),
+           ("failed before the cutover", "version upgrade error", "Rolled back: the switch was not made",
+            f"{OLD} is still the database of sushi", "re-run the same command"),
            repair=lambda sim: None),
     MidRun("copy that fails on Heroku's side", PG_COPY, _fail_copy_once_created,
-           ("failed before the cutover", f"Rolled back: {OLD} is still the database of sushi"), repair=lambda sim: None),
+           ("failed before the cutover", "Rolled back: the switch was not made", f"{OLD} is still the database of sushi"),
+           repair=lambda sim: None),
     MidRun("version Heroku refuses inside the window", IN_PLACE_17, lambda sim, state: True,
-           ("17", "Rolled back: pg-tiny is still the database of tiny")),
+           ("17", "Rolled back: the switch was not made", "pg-tiny is still the database of tiny")),
 ]
 
 

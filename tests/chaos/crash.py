@@ -56,7 +56,8 @@ def reference_run(method, workdir, token):
         secrets |= runner.sim.secrets()
         assert_complete(runner, method)
         sections = re.split(r"^(?:TASK|RUNNING HANDLER) \[.*\] \*+$", completed.stdout, flags=re.M)[1:]
-        files = {str(p): p.read_text(errors="replace") for p in sorted(runner.state_dir.glob("*"))}
+        files = {str(p): p.read_text(errors="replace")  # the state files, and any lock beside them
+                 for p in sorted(runner.state_dir.rglob("*")) if p.is_file()}
         if runner.ansible.log_path.exists():
             files[str(runner.ansible.log_path)] = runner.ansible.log_path.read_text(errors="replace")
         return Reference(method, banners(completed.stdout), [bool(CHANGED.search(s)) for s in sections],

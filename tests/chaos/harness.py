@@ -101,15 +101,17 @@ def failure_message(stdout):
         return (fatal or [""])[-1][:1500]
 
 
-def inventory_of(sim, method):
+def inventory_of(sim, method, leaving_out=()):
     """What must not be duplicated: the add-ons (name, or <new> for those the migration created; app, plan,
     following) and the attachments of every app (app, namespace, name; colour names counted, not named,
-    since a new database draws its colour)."""
+    since a new database draws its colour). `leaving_out`: add-ons (and their attachments) not counted."""
     originals = {db["addon"] for db in method.databases}
     addons = sorted((a["name"] if a["name"] in originals else "<new>", a["app"]["name"], a["plan"]["name"],
-                     bool(sim.database(a["name"])["following"])) for a in sim.get("/addons"))
+                     bool(sim.database(a["name"])["following"]))
+                    for a in sim.get("/addons") if a["name"] not in leaving_out)
     attachments = sorted((a["app"]["name"], a["namespace"] or "", COLOUR.sub("HEROKU_POSTGRESQL_<colour>", a["name"]))
-                         for app in sim.get("/apps") for a in sim.get(f"/apps/{app['name']}/addon-attachments"))
+                         for app in sim.get("/apps") for a in sim.get(f"/apps/{app['name']}/addon-attachments")
+                         if a["addon"]["name"] not in leaving_out)
     return {"addons": addons, "attachments": attachments}
 
 
@@ -205,7 +207,7 @@ class Campaigns:
         return cases
 
     def _run_one(self, case):
-        workdir = self.root / case.campaign / re.sub(r"[^A-Za-z0-9_.-]+", "_", case.name)
+        workdir = self.root / case.campaign / re.sub(r"[^A-Za-z0-9_.-]+", "_", case.name)[:150]  # a file name's limit
         workdir.mkdir(parents=True, exist_ok=True)
         case.load = load()
         started = time.monotonic()

@@ -6,12 +6,17 @@
 
     python tests/chaos/run.py [-n 2] [--quick] [--methods pg_copy,...] [--campaigns crash,faults,...] [--keep]
                               [--crash-sample N] [--crash-from TEXT]
+                              [--compound-sample N] [--compound-seed S] [--compound-steps K]
 
 secrets   a complete run of every method at -vvv (also the reference runs that list the tasks)
 crash     for every task of every method from the first change to the last: SIGKILL when it starts, re-run
 faults    every method with 10% of requests answered 500/503 and 5% 429 (Retry-After)
 bad-input wrong requests refused before any change; failures mid-run rolled back
---quick is the subset `make test` runs: a few cases of each campaign on the methods that create no database.
+compound  a crash, then in the re-run a 403, a 503 beyond the retries, a lost response, a revoked token or a
+          second crash at a later task, then a final run: --compound-sample cases per method over both sides
+          of the window, and one seeded case per method (several in a row; --compound-seed S replays them)
+--quick is the subset `make test` runs: a few cases of each campaign, most on the methods that create no database,
+and issue 16's double fault (a crash after the promote, then a 403 when the re-run unfollows) on two changeovers.
 """
 
 from __future__ import annotations
@@ -21,19 +26,22 @@ import sys
 import time
 
 import bad_input
+import compound
 import crash
 import faults
 import leaks
 from harness import Campaigns, Case, load, table
-from methods import ADDONS_UPGRADE_ESSENTIAL, METHODS, PG_UPGRADE_IN_PLACE
+from methods import ADDONS_UPGRADE_ESSENTIAL, CHANGEOVER, METHODS, PG_UPGRADE_IN_PLACE, PRIVATE_SPACE
 
-CAMPAIGNS = ("secrets", "crash", "faults", "bad-input")
+CAMPAIGNS = ("secrets", "crash", "faults", "bad-input", "compound")
 
 
 def quick_cases():
-    """About two minutes on 2 cores with -n 2, longest first. Methods that change the database in place need no
-    reference run to know what they must leave."""
+    """Longest first. Methods that change the database in place need no reference run to know what they must
+    leave; the two changeovers of issue 16 are checked against what a changeover leaves."""
     return [
+        compound.issue_16_case(CHANGEOVER),
+        compound.issue_16_case(PRIVATE_SPACE),
         crash.case(PG_UPGRADE_IN_PLACE, "cutover | Upgrade and wait", None, delay=1.5),
         crash.case(ADDONS_UPGRADE_ESSENTIAL, "finish | Note when the steps after the window started", None),
         leaks.case(ADDONS_UPGRADE_ESSENTIAL, []),
@@ -46,12 +54,12 @@ QUICK_REFUSALS = {"unknown app", "addons:upgrade to another tier", "pg_upgrade o
                   "pg_copy over the size limit"}
 
 
-def full_cases(campaigns, methods, runner, crash_sample=None, crash_from=None):
-    """The secrets campaign's runs come first: the crash and faults campaigns take their task lists and
-    what they left from them."""
+def full_cases(campaigns, methods, runner, options):
+    """The secrets campaign's runs come first: the crash, faults and compound campaigns take their task lists
+    and what they left from them."""
     references = []
     done = []
-    if {"secrets", "crash", "faults"} & set(campaigns):
+    if {"secrets", "crash", "faults", "compound"} & set(campaigns):
         done += runner.run([leaks.case(m, references) for m in methods])
         if "secrets" not in campaigns:
             done = []
@@ -64,13 +72,18 @@ def full_cases(campaigns, methods, runner, crash_sample=None, crash_from=None):
         cases += [bad_input.mid_run_case(failure) for failure in bad_input.MID_RUN]
     for method in methods:
         reference = by_method.get(method.name)
-        if reference is None and {"crash", "faults"} & set(campaigns):
+        if reference is None and {"crash", "faults", "compound"} & set(campaigns):
             cases.append(Case("crash", f"{method.name}: no reference run", _no_reference))
             continue
         if "faults" in campaigns:
             cases.append(faults.case(method, reference))
+    found = [by_method[m.name] for m in methods if m.name in by_method]
     if "crash" in campaigns:
-        cases += crash.cases([by_method[m.name] for m in methods if m.name in by_method], crash_sample, crash_from)
+        cases += crash.cases(found, options.crash_sample, options.crash_from)
+    if "compound" in campaigns:
+        if options.compound_seed is None:
+            cases += compound.cases(found, options.compound_sample)
+        cases += compound.seeded_cases(found, options.compound_seed, options.compound_steps)
     return done + runner.run(cases)
 
 
@@ -86,6 +99,11 @@ def main(argv=None):
     parser.add_argument("--campaigns", default=",".join(CAMPAIGNS), help="comma-separated: " + ", ".join(CAMPAIGNS))
     parser.add_argument("--crash-sample", type=int, help="only this many crash points per method, evenly spread")
     parser.add_argument("--crash-from", help="only the crash points from the first task whose name contains this")
+    parser.add_argument("--compound-sample", type=int, default=10,
+                        help="compound cases per method, half on each side of the window (default 10)")
+    parser.add_argument("--compound-seed", type=int,
+                        help="only the seeded compound case of each method, with this seed (one is drawn otherwise)")
+    parser.add_argument("--compound-steps", type=int, default=4, help="events in a seeded compound case (default 4)")
     parser.add_argument("--keep", action="store_true", help="keep the work directories of passed cases too")
     args = parser.parse_args(argv)
     runner = Campaigns(args.jobs, args.keep)
@@ -95,8 +113,7 @@ def main(argv=None):
     if args.quick:
         cases = runner.run(quick_cases())
     else:
-        cases = full_cases(args.campaigns.split(","), [METHODS[m] for m in args.methods.split(",")], runner,
-                           args.crash_sample, args.crash_from)
+        cases = full_cases(args.campaigns.split(","), [METHODS[m] for m in args.methods.split(",")], runner, args)
     print("\n" + table(cases, time.monotonic() - started))
     failed = [case for case in cases if not case.passed]
     for case in failed:

@@ -76,3 +76,13 @@ def test_unknown_database_fails_clearly(env):
     ansible = env[1]
     ansible.run("heroku_pg_info", app="sushi", database="HEROKU_POSTGRESQL_NOPE").refused(
         "Finding database HEROKU_POSTGRESQL_NOPE on app sushi failed", "Unknown database: HEROKU_POSTGRESQL_NOPE")
+
+
+def test_an_app_that_borrows_a_database_names_its_followers_by_the_owner(env):
+    """reports cannot see sushi's follower (no config var of its own holds its URL): the owner's names it."""
+    sim, ansible = env
+    mark = sim.mark()
+    result = ansible.run("heroku_pg_info", app="reports").ok()
+    assert [(db["name"], db["app"], db["followers"]) for db in result["databases"]] == [(LEADER, "sushi", [FOLLOWER])]
+    assert ("GET", "/apps/sushi/config-vars") in [(call["method"], call["path"]) for call in result["api_calls"]]
+    assert sim.changes_since(mark) == [] and "postgres://" not in str(result)

@@ -91,10 +91,11 @@ def test_one_host_per_app_with_its_databases_and_groups(fleet):
     groups, hostvars, calls = listed(ansible, path)
     assert len(calls) == FULL_READ and all(method == "GET" for method, _path in calls), calls
     assert sorted(hostvars) == ["analytics", "modern", "sushi"]  # nodb has no database
-    assert groups["pg_version_15"] == ["analytics", "sushi"] and groups["pg_version_16"] == ["modern"]
-    assert groups["tier_standard"] == ["analytics", "sushi"] and groups["tier_essential"] == ["modern"]
-    assert groups["plan_standard_0"] == ["analytics", "sushi"] and groups["plan_essential_1"] == ["modern"]
-    assert groups["space_acme_space"] == ["modern"]
+    # pg-sushi is analytics' DATABASE_URL too: the groups select it once, through sushi, which owns it.
+    assert groups["pg_version_15"] == ["sushi"] and groups["pg_version_16"] == ["modern"]
+    assert groups["tier_standard"] == ["sushi"] and groups["tier_essential"] == ["modern"]
+    assert groups["plan_standard_0"] == ["sushi"] and groups["plan_essential_1"] == ["modern"]
+    assert groups["space_acme_space"] == ["modern"] and groups["pg_attached_only"] == ["analytics"]
 
     sushi = hostvars["sushi"]
     assert (sushi["heroku_app"], sushi["heroku_team"], sushi["heroku_space"], sushi["heroku_region"]) == (
@@ -102,6 +103,7 @@ def test_one_host_per_app_with_its_databases_and_groups(fleet):
     assert (sushi["heroku_pg_database"], sushi["heroku_pg_plan"], sushi["heroku_pg_tier"], sushi["heroku_pg_major_version"]) == (
         "pg-sushi", "standard-0", "standard", 15)
     assert sushi["heroku_pg_version"].startswith("15.")
+    assert (sushi["heroku_pg_attached_apps"], sushi["heroku_pg_migrating_app"]) == (["analytics"], "sushi")
     assert (sushi["ansible_connection"], sushi["ansible_python_interpreter"]) == ("local", "{{ ansible_playbook_python }}")
     leader, follower = sushi["heroku_pg_databases"]
     assert leader["name"] == "pg-sushi" and leader["primary"] and leader["app"] == "sushi"
@@ -116,8 +118,10 @@ def test_one_host_per_app_with_its_databases_and_groups(fleet):
     assert analytics["heroku_team"] == "acme" and analytics["heroku_pg_database"] == "pg-sushi"
     assert [(db["name"], db["app"], db["attachments"]) for db in analytics["heroku_pg_databases"]] == [
         ("pg-sushi", "sushi", ["DATABASE"])]
+    assert (analytics["heroku_pg_attached_apps"], analytics["heroku_pg_migrating_app"]) == (["sushi"], "sushi")
     modern = hostvars["modern"]
     assert (modern["heroku_space"], modern["heroku_region"], modern["heroku_pg_tier"]) == ("acme-space", "eu", "essential")
+    assert (modern["heroku_pg_attached_apps"], modern["heroku_pg_migrating_app"]) == ([], "modern")
 
 
 def test_team_compose_groups_keyed_groups_and_filters(fleet):
@@ -140,6 +144,10 @@ def test_team_compose_groups_keyed_groups_and_filters(fleet):
     assert groups["shares_a_database"] == ["analytics"]
     assert groups["region_us"] == ["analytics"] and groups["region_eu"] == ["modern"]
     assert groups["any_version_15"] == ["analytics"] and groups["any_version_16"] == ["modern"]
+    # sushi, which owns analytics' database, is no team app: the team's fleet migrates it through analytics.
+    assert groups["pg_version_15"] == ["analytics"] and "pg_attached_only" not in groups
+    assert (hostvars["analytics"]["heroku_pg_migrating_app"], hostvars["analytics"]["heroku_pg_attached_apps"]) == (
+        "analytics", [])
 
     filtered = source(ansible.workdir, "filtered", filters=["heroku_pg_tier == 'standard'", "heroku_space is none"])
     assert sorted(listed(ansible, filtered)[1]) == ["analytics", "sushi"]

@@ -49,7 +49,8 @@ def test_a_run_killed_inside_the_window_is_finished_by_a_re_run(standard):
     assert run.changes == []
 
     run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
-    assert "resuming after phase window_entered" in run.stdout
+    # The state file says window_entered; Heroku shows the promote done, and Heroku decides.
+    assert "resuming after phase cut_over" in run.stdout and "Heroku shows the switch made" in run.stdout
     new = sim.attachments("sushi")[("DATABASE", None)]
     assert new != OLD and not sim.database(new)["following"]
     assert sim.get(f"/addons/{new}")["plan"]["name"] == "heroku-postgresql:standard-2"
@@ -62,6 +63,29 @@ def test_a_run_killed_inside_the_window_is_finished_by_a_re_run(standard):
     (standard.state_dir / f"{MIGRATION}.report.json").unlink()
     run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
     assert "finished at" in run.stdout and run.changes == [] and standard.report(MIGRATION) == report
+
+
+def test_a_promote_whose_answer_is_lost_is_never_called_rolled_back(standard):
+    """Heroku makes the promote but its answer is a 403: the run must not take that for a failure before the
+    cutover (the old rescue said "Rolled back", restored the dynos onto the promoted database and gave it up, and
+    the next run promoted a stale follower over it). Heroku is read again, the window kept, and a re-run finishes."""
+    sim = standard.sim
+    sim.admin("POST", "/faults", json={"method": "POST", "path": "^/addon-attachments$", "status": 403,
+                                       "after": True, "times": 1})
+    run = failed(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables), "The cutover is done (DATABASE_URL of sushi is")
+    assert "Rolled back" not in run.stdout and "nothing was rolled back" in run.stdout
+    new = sim.attachments("sushi")[("DATABASE", None)]
+    assert new != OLD
+    assert sim.maintenance("sushi") is True and not any(sim.formation("sushi").values())  # nothing writes anywhere
+    state = standard.state(MIGRATION)
+    assert state["phase"] == "cut_over" and not state.get("abandoned")
+
+    run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
+    assert "resuming after phase cut_over" in run.stdout
+    assert sim.attachments("sushi")[("DATABASE", None)] == new
+    standard.assert_back_as_before({"sushi": FORMATION})
+    standard.assert_nothing_lost("sushi")
+    assert standard.report(MIGRATION)["abandoned_databases"] == []
 
 
 def test_decommission_refuses_a_database_in_use_and_destroys_an_unused_one(start_sim, ansible_factory, tmp_path):

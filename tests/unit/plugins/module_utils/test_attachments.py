@@ -10,6 +10,8 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
 from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import (
     AmbiguousDatabaseError,
     DatabaseNotFoundError,
+    is_pg_addon,
+    is_pool,
     list_pg_attachments,
     resolve_attachment,
 )
@@ -142,3 +144,10 @@ def test_list_pg_attachments_filters_the_service(server, client):
     server.reply(200, [db, attachment("REDIS", plan="heroku-redis:mini")])
 
     assert list_pg_attachments(client, "app1") == [db]
+
+
+def test_is_pool_and_is_pg_addon():
+    assert is_pool({"namespace": "connection-pooling:default"}) and is_pool({"namespace": "connection-pooling:analyst"})
+    assert not is_pool({"namespace": None}) and not is_pool({}) and not is_pool({"namespace": "credential:analyst"})
+    assert is_pg_addon({"plan": {"name": "heroku-postgresql:standard-0"}})
+    assert not is_pg_addon({"plan": {"name": "heroku-redis:mini"}})

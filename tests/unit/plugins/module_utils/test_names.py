@@ -10,8 +10,12 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._names import (
     attachment_colour,
     attachment_name,
     config_var_name,
+    full_plan,
+    is_essential,
+    major_version,
     plan_size,
     plan_tier,
+    short_plan,
     split_app_ref,
 )
 
@@ -80,3 +84,28 @@ def test_attachment_colour(name, colour):
 def test_plan_tier_and_size(plan, tier, size):
     assert plan_tier(plan) == tier
     assert plan_size(plan) == size
+
+
+@pytest.mark.parametrize("plan, short, full", [
+    ("standard-0", "standard-0", "heroku-postgresql:standard-0"),
+    ("heroku-postgresql:private-4", "private-4", "heroku-postgresql:private-4"),
+    (" essential-1 ", "essential-1", "heroku-postgresql:essential-1"),
+])
+def test_short_and_full_plan(plan, short, full):
+    assert (short_plan(plan), full_plan(plan)) == (short, full)
+
+
+@pytest.mark.parametrize("plan, essential", [
+    ("essential-0", True), ("heroku-postgresql:mini", True), ("hobby-dev", True),
+    ("standard-0", False), ("heroku-postgresql:private-4", False), ("shield-2", False), ("nonsense", False),
+])
+def test_is_essential(plan, essential):
+    assert is_essential(plan) is essential
+
+
+@pytest.mark.parametrize("version, major", [
+    ("17.2", "17"), ("17", "17"), (17, "17"), (" 16 ", "16"), ("9.6.24", "9"), ("017", "17"),
+    (None, None), ("", None), ("beta", None),
+])
+def test_major_version_is_a_str(version, major):
+    assert major_version(version) == major

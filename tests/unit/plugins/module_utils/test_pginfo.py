@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
+    DatabaseFailedError,
     database_info,
     follows,
     not_provisioned,
+    provisioned_database_info,
+    readiness,
     url_key,
     url_names,
 )
@@ -104,3 +109,39 @@ def test_not_provisioned_is_the_message_less_404():
     assert not_provisioned(HerokuAPIError("GET", "/client/v11/databases/x", 404))
     assert not not_provisioned(HerokuAPIError("GET", "/client/v11/databases/x", 404, "not_found", "gone"))
     assert not not_provisioned(HerokuAPIError("GET", "/client/v11/databases/x", 500))
+
+
+class Answers:
+    """A client whose GETs answer in turn: a body, or an exception to raise."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.paths = []
+
+    def get(self, path):
+        self.paths.append(path)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+NOT_YET = HerokuAPIError("GET", "/client/v11/databases/id-2", 404)
+GONE = HerokuAPIError("GET", "/client/v11/databases/id-2", 404, "not_found", "gone")
+
+
+def test_provisioned_database_info_is_none_only_while_not_provisioned():
+    assert provisioned_database_info(Answers(NOT_YET), "id-2") is None
+    assert provisioned_database_info(Answers(follower_body()), "id-2")["name"] == "postgresql-curved-2"
+    with pytest.raises(HerokuAPIError):
+        provisioned_database_info(Answers(GONE), "id-2")
+
+
+def test_readiness_waits_while_not_provisioned_and_raises_on_error():
+    client = Answers(NOT_YET, {"waiting?": True, "message": "preparing"}, {"waiting?": False, "message": "available"})
+    assert [readiness(client, "id-2")["waiting?"] for _ in range(3)] == [True, True, False]
+    assert client.paths == ["/client/v11/databases/id-2/wait_status"] * 3
+    with pytest.raises(DatabaseFailedError, match="Heroku reports an error: out of disk"):
+        readiness(Answers({"waiting?": False, "error?": True, "message": "out of disk"}), "id-2")
+    with pytest.raises(HerokuAPIError):
+        readiness(Answers(GONE), "id-2")
