@@ -296,7 +296,7 @@ def seeded_case(reference, seed, steps):
     rng = random.Random(f"{seed}:{reference.method.name}")
     candidates = [i for i in reference.crash_points if i in later(reference, -1)]
     events = []
-    for _ in range(steps):
+    for _step in range(steps):
         index, kind = rng.choice(candidates), rng.choice(KINDS)
         events.append(Event(kind, at_or_after(reference, index), reference.tasks[index]))
     label = f"seed {seed}: " + ", ".join(f"{e.kind.name} at {short(e.label)}" for e in events)

@@ -139,7 +139,7 @@ def test_provisioned_database_info_is_none_only_while_not_provisioned():
 
 def test_readiness_waits_while_not_provisioned_and_raises_on_error():
     client = Answers(NOT_YET, {"waiting?": True, "message": "preparing"}, {"waiting?": False, "message": "available"})
-    assert [readiness(client, "id-2")["waiting?"] for _ in range(3)] == [True, True, False]
+    assert [readiness(client, "id-2")["waiting?"] for _poll in range(3)] == [True, True, False]
     assert client.paths == ["/client/v11/databases/id-2/wait_status"] * 3
     with pytest.raises(DatabaseFailedError, match="Heroku reports an error: out of disk"):
         readiness(Answers({"waiting?": False, "error?": True, "message": "out of disk"}), "id-2")

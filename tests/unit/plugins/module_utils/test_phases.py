@@ -26,7 +26,7 @@ FORMATIONS = {"sushi": {"web": 2, "worker": 1}, "sushi-admin": {"worker": 1, "cl
 
 
 def plan_for(key):
-    method, _, variant = key.partition("/")
+    method, _sep, variant = key.partition("/")
     promotes = METHODS[key].promotes
     return {
         "method": method, "variant": variant or None, "app": "sushi", "target_app": "sushi",
@@ -87,8 +87,7 @@ def observe(key, switch, moved, held, following):
     }
 
 
-CASES = [(key, phase, situation) for key, phase, situation in
-         itertools.product(METHODS, PHASES[1:-1], SITUATIONS)]
+CASES = list(itertools.product(METHODS, PHASES[1:-1], SITUATIONS))
 
 
 @pytest.mark.parametrize("key,phase,situation", CASES, ids=[f"{k}|{p}|{s[0]}" for k, p, s in CASES])
