@@ -88,9 +88,10 @@ def observe(key, switch, moved, held, following):
 
 
 CASES = list(itertools.product(METHODS, PHASES[1:-1], SITUATIONS))
+EVERY_CASE = pytest.mark.parametrize("key,phase,situation", CASES, ids=[f"{k}|{p}|{s[0]}" for k, p, s in CASES])
 
 
-@pytest.mark.parametrize("key,phase,situation", CASES, ids=[f"{k}|{p}|{s[0]}" for k, p, s in CASES])
+@EVERY_CASE
 def test_resume_never_undoes_the_switch_nor_gives_up_a_live_database(key, phase, situation):
     plan, state = plan_for(key), state_at(phase, key)
     observed = observe(key, *situation[1:])
@@ -110,7 +111,7 @@ def test_resume_never_undoes_the_switch_nor_gives_up_a_live_database(key, phase,
     assert transition(phase, new_phase, observed=True) == new_phase
 
 
-@pytest.mark.parametrize("key,phase,situation", CASES, ids=[f"{k}|{p}|{s[0]}" for k, p, s in CASES])
+@EVERY_CASE
 def test_a_failure_rolls_back_only_when_heroku_shows_the_switch_not_made(key, phase, situation):
     plan, state = plan_for(key), state_at(phase, key)
     observed = observe(key, *situation[1:])
