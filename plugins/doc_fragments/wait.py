@@ -32,4 +32,13 @@ options:
       - Transient API errors (HTTP 429 and 5xx, no response) while waiting are tolerated up to 5 in a row.
     type: int
     default: 30
+  progress_file:
+    description:
+      - Internal, set by the action plugin of the same name as the module; leave it unset.
+      - A local file to which the module appends what each check saw while it waits. The action plugin reads
+        it to print a progress line in the normal C(ansible-playbook) output every
+        C(herokuops_progress_interval) seconds (a variable, else the environment variable
+        E(HEROKUOPS_PROGRESS_INTERVAL); 55 by default, 0 for none) during every longer wait, when the module
+        runs on the controller (a local connection, as in the collection's playbooks) and not in C(async).
+    type: path
 """

@@ -18,7 +18,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ._client import (HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, HerokuUncertainWriteError,
                       heroku_argument_spec)
 from ._attachments import DatabaseNotFoundError, is_pg_addon, resolve_attachment
-from ._wait import WaitTimeoutError, wait_argument_spec, wait_for
+from ._wait import ProgressLog, WaitTimeoutError, wait_argument_spec, wait_for
 
 
 class HerokuModule:
@@ -144,13 +144,36 @@ class HerokuModule:
             self.fail(doing, f"{addon['name']} is not a Heroku Postgres database ({addon['plan']['name']})")
         return addon
 
-    def wait(self, doing, poll, ready, what, describe=str, timeout=None):
+    def wait(self, doing, poll, ready, what, describe=str, timeout=None, progress=None):
         """Poll until ready(value), pausing up to wait_sleep; return _wait.Waited. Fails on timeout.
 
         timeout defaults to wait_timeout; pass what is left of it when one task waits in stages.
+        Each poll is also recorded for the progress line (see _wait.ProgressLog): describe(value) as the state
+        and progress(value), a dict of "value", "target" and "unit" (commits, bytes, steps) and optionally
+        "state", or None. Recording makes no API call.
         """
         timeout = self.params["wait_timeout"] if timeout is None else timeout
-        return self.call(doing, wait_for, poll, ready, what, timeout,
+        log = ProgressLog(self.params.get("progress_file"), what)
+        log.write(done=False)
+
+        def polled():
+            try:
+                return poll()
+            except HerokuAPIError as exc:
+                log.write(done=False, error=f"HTTP {exc.status}" if exc.status else "no response")
+                raise
+
+        def observed(value):
+            done = ready(value)
+            if log.path:
+                record = {"done": bool(done)}
+                if not done:
+                    record["state"] = describe(value)
+                    record.update((progress(value) if progress else None) or {})
+                log.write(**record)
+            return done
+
+        return self.call(doing, wait_for, polled, observed, what, timeout,
                          max_sleep=self.params["wait_sleep"], describe=describe)
 
     def exit(self, **result):

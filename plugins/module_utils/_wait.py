@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import json
 import time
 from collections import namedtuple
 
@@ -32,7 +33,34 @@ def wait_argument_spec():
         "wait": {"type": "bool", "default": True},
         "wait_timeout": {"type": "int", "default": 3600},
         "wait_sleep": {"type": "int", "default": 30},
+        "progress_file": {"type": "path"},
     }
+
+
+class ProgressLog:
+    """What each poll of one wait saw, appended as a JSON line to the file the action plugin of the same name
+    as the module reads while the module runs (option progress_file), to print a progress line.
+
+    Records: {"what", "started", "at"} (wall clock) with "done" (bool) and, when known, "state" (describe of the
+    last value), "value", "target", "unit" (from the wait's progress function) or "error" (a failed poll).
+    Best effort and local: without a path, or once a write failed, it does nothing. It makes no API call.
+    """
+
+    def __init__(self, path, what, clock=time.time):
+        self.path = path
+        self.what = what
+        self.clock = clock
+        self.started = clock()
+
+    def write(self, **record):
+        if not self.path:
+            return
+        try:
+            line = json.dumps({"what": self.what, "started": self.started, "at": self.clock(), **record})
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(line + "\n")
+        except (OSError, TypeError, ValueError):
+            self.path = None
 
 
 class WaitTimeoutError(HerokuError):

@@ -318,7 +318,10 @@ class Copy:
             f"Waiting for the copy of {self.src['name']} onto {self.dst['name']}", lambda: self.client.get(path),
             lambda now: bool(now.get("finished_at")), f"transfer {transfer.get('num')} to finish",
             describe=lambda now: (f"{now.get('processed_bytes')} bytes copied" if now.get("started_at")
-                                  else "pending"))
+                                  else "pending"),
+            progress=lambda now: ({"value": now["processed_bytes"], "unit": "bytes",
+                                   "target": now.get("source_bytes") or self.module.result.get("source_bytes")}
+                                  if now.get("started_at") and isinstance(now.get("processed_bytes"), int) else None))
         transfer = waited.value
         if not transfer.get("succeeded"):
             verbose = self.module.call(f"Reading the logs of transfer {transfer.get('num')}", self.client.get,

@@ -290,7 +290,9 @@ class Follower:
             lambda db: db["behind_by"] is not None and db["behind_by"] <= max_behind,
             f"{addon['name']} to be at most {max_behind} commits behind {self.leader['name']}",
             describe=lambda db: f"{db['behind_by']} commits behind" if db["behind_by"] is not None else db["status"],
-            timeout=remaining()).value
+            timeout=remaining(),
+            progress=lambda db: ({"value": db["behind_by"], "target": max_behind, "unit": "commits"}
+                                 if db["behind_by"] is not None else None)).value
 
     def destroy(self, addon):
         destroy_addon(self.module, addon, f"Destroying follower {addon['name']} on {self.app}")

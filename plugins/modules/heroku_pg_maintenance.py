@@ -211,7 +211,8 @@ def main():
                              # Until it has left ready too: Heroku may not show it running at once.
                              lambda now: now.get("status") not in ("running",) + RUNNABLE,
                              f"the maintenance of {name} to finish",
-                             describe=lambda now: now.get("status"))
+                             describe=lambda now: now.get("status"),
+                             progress=lambda now: {"state": f"status {now.get('status')}"})
         module.result.update(maintenance=summary(waited.value), duration=waited.duration)
     module.exit()
 

@@ -211,6 +211,16 @@ def progress(status):
     return f"({status['step']}) {message}" if status.get("step") else message
 
 
+def step_of(status):
+    """The progress line's state for a status with a step "3/7": "step 3 of 7: message" and the numbers."""
+    done, _sep, steps = str(status.get("step") or "").partition("/")
+    if not (done.strip().isdigit() and steps.strip().isdigit()):
+        return None
+    message = status.get("message")
+    return {"state": f"step {int(done)} of {int(steps)}" + (f": {message}" if message else ""),
+            "value": int(done), "target": int(steps), "unit": "steps"}
+
+
 class UpgradeFailed(HerokuError):
     """Heroku reported the upgrade (or its preparation) failed."""
 
@@ -258,7 +268,8 @@ class Upgrade:
     def wait(self, doing, what, after=lambda status: True):
         """Poll upgrade/wait_status until it stops waiting and after(status) is truthy; fail on error?."""
         waited = self.module.wait(doing, lambda: self._poll(after), lambda value: bool(value[1]), what,
-                                  describe=lambda value: progress(value[0]) or "no status")
+                                  describe=lambda value: progress(value[0]) or "no status",
+                                  progress=lambda value: step_of(value[0]))
         return waited.value, waited.duration
 
 

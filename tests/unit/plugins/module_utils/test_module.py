@@ -9,6 +9,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._wait import WaitTimeoutError
 
@@ -117,3 +118,42 @@ def test_merges_the_wait_options_and_fails_without_a_key(capsys, server, heroku_
     with patch_module_args({"app": "sushi", "api_url": f"http://127.0.0.1:{server.port}"}), pytest.raises(SystemExit):
         HerokuModule({"app": {"type": "str"}})
     assert "No Heroku API key found" in json.loads(capsys.readouterr().out)["msg"]
+
+
+def test_wait_records_each_poll_for_the_progress_line(capsys, server, heroku_env, tmp_path):
+    progress_file = tmp_path / "progress.jsonl"
+    values = [HerokuAPIError("GET", "/x", 503, "unavailable"), 1500, 250, 0]
+
+    def poll():
+        value = values.pop(0)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def action(module):
+        waited = module.wait("Waiting", poll, lambda behind: behind <= 200, "x to be within 200 commits",
+                             describe=lambda behind: f"{behind} commits behind",
+                             progress=lambda behind: {"value": behind, "target": 200, "unit": "commits"})
+        module.exit(polls=waited.polls)
+
+    code, result = run(capsys, server, {"app": "sushi", "progress_file": str(progress_file), "wait_sleep": 1},
+                       wait=True, action=action)
+    assert code == 0 and result["polls"] == 4 and result["api_calls"] == []
+    records = [json.loads(line) for line in progress_file.read_text().splitlines()]
+    assert {(r["what"], r["started"]) for r in records} == {("x to be within 200 commits", records[0]["started"])}
+    assert [{k: v for k, v in r.items() if k not in ("what", "started", "at")} for r in records] == [
+        {"done": False},
+        {"done": False, "error": "HTTP 503"},
+        {"done": False, "state": "1500 commits behind", "value": 1500, "target": 200, "unit": "commits"},
+        {"done": False, "state": "250 commits behind", "value": 250, "target": 200, "unit": "commits"},
+        {"done": True},
+    ]
+    assert [r["at"] for r in records] == sorted(r["at"] for r in records)
+
+
+def test_wait_without_a_progress_file_writes_nothing(capsys, server, heroku_env, tmp_path):
+    def action(module):
+        module.exit(value=module.wait("Waiting", lambda: 0, lambda value: True, "x").value)
+
+    code, result = run(capsys, server, {"app": "sushi"}, wait=True, action=action)
+    assert code == 0 and result["value"] == 0 and list(tmp_path.iterdir()) == []
