@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -146,6 +147,12 @@ def test_version_upgrade_002(heroku):
     heroku("pg:upgrade:wait", "HEROKU_POSTGRESQL_GREEN", "--wait-interval", "1", "-a", "sushi")
     assert re.search(r"PG Version:\s+16", heroku("pg:info", "HEROKU_POSTGRESQL_GREEN", "-a", "sushi"))
     assert sim.writes("sushi")["missing"] == 0
+    # GREEN is the DATABASE of private-spaces-example, whose web dyno kept writing: the upgrade
+    # fenced it (writes failed) and the dyno writes to the upgraded database afterwards.
+    upgraded = time.time()
+    sim.wait_for(lambda: (sim.writes("private-spaces-example")["last_at"] or 0) > upgraded, timeout=60,
+                 what="writes to the upgraded database")
+    assert sim.writes("private-spaces-example")["missing"] == 0
 
 
 def test_pg_copy_002(heroku):
@@ -177,6 +184,39 @@ def test_plan_change_addons_upgrade_003(heroku):
     assert sim.writes("sushi")["missing"] == 0
 
 
+def fence_refusals(sim, app: str, dyno: str) -> list[str]:
+    """The dyno's log lines of writes the fenced old primary refused."""
+    lines = [line for log in sorted(sim.data_dir.glob(f"dynos/{app}/dynos/*.{dyno}.log"))
+             for line in log.read_text(errors="replace").splitlines()]
+    return [line for line in lines if "write failed" in line
+            and ("rejects connection" in line or "read-only transaction" in line)]
+
+
+def test_plan_change_dynos_running_003(heroku):
+    """The document's sequence as it is written: it puts the app in maintenance mode but does not
+    scale the dynos down, so the worker keeps writing through the changeover. Heroku fences the
+    old primary first; the simulator too: the worker's writes fail meanwhile, none that was
+    acknowledged is lost, and the worker writes to the new primary afterwards."""
+    sim = heroku.sim
+    addon = "postgresql-lavender-12345"
+    heroku("addons:upgrade", addon, "heroku-postgresql:standard-2", "-a", "sushi")
+    sim.wait_for(lambda: "ready" in heroku("data:maintenances:info", addon, "-a", "sushi"),
+                 timeout=60, interval=1, what="maintenance ready")
+    heroku("maintenance:on", "-a", "sushi")
+    heroku("data:maintenances:run", addon, "--wait", "-a", "sushi")
+    sim.wait_for(lambda: "completed" in heroku("data:maintenances:info", addon, "-a", "sushi"),
+                 timeout=60, interval=1, what="maintenance completed")
+    completed = time.time()
+    sim.wait_for(lambda: (sim.writes("sushi")["last_at"] or 0) > completed + 1, timeout=60,
+                 what="the worker writing to the new primary")
+    heroku("maintenance:off", "-a", "sushi")
+    assert "Standard 2" in heroku("pg:info", "DATABASE_URL", "-a", "sushi")
+    writes = sim.writes("sushi")
+    assert writes["missing"] == 0, writes
+    assert writes["by_dyno"].get("worker.1", 0) > 0, writes
+    assert fence_refusals(sim, "sushi", "worker.1"), "no write of the worker met the fence"
+
+
 def test_essential_in_place(start_simulator, heroku_for):
     sim = start_simulator(scenario(
         apps=[{"name": "tiny", "formation": {"web": 1}}],
@@ -186,8 +226,13 @@ def test_essential_in_place(start_simulator, heroku_for):
     heroku("pg:upgrade:run", "DATABASE_URL", "--version", "16", "--confirm", "tiny", "-a", "tiny")
     heroku("pg:upgrade:wait", "DATABASE_URL", "--wait-interval", "1", "-a", "tiny")
     assert re.search(r"PG Version:\s+16", heroku("pg:info", "-a", "tiny"))
+    refused = len(fence_refusals(sim, "tiny", "web.1"))
     heroku("addons:upgrade", "essential-db", "heroku-postgresql:essential-1", "-a", "tiny")
-    sim.wait_for(lambda: "Essential 1" in heroku("pg:info", "-a", "tiny"), timeout=60, interval=1,
-                 what="essential-1")
-    sim.wait_for(lambda: sim.writes("tiny")["acknowledged"] > 0, what="writes")
+    sim.wait_for(lambda: re.search(r"Plan:\s+Essential 1\s.*Status:\s+Available", heroku("pg:info", "-a", "tiny"),
+                                   re.S), timeout=60, interval=1, what="essential-1 available")
+    # The web dyno kept writing: the plan change fenced the old database (writes failed), copied
+    # it, and the dyno writes to the new one afterwards with nothing acknowledged lost.
+    changed = time.time()
+    sim.wait_for(lambda: (sim.writes("tiny")["last_at"] or 0) > changed, timeout=60, what="writes")
     assert sim.writes("tiny")["missing"] == 0
+    assert len(fence_refusals(sim, "tiny", "web.1")) > refused

@@ -172,6 +172,59 @@ def test_promote(manager):
     stuck.seed(1)
 
 
+def test_fence_then_switch_over_loses_no_acknowledged_write(manager):
+    """Cluster.fence as a changeover uses it: a client that keeps writing (reconnecting after
+    every failure, like a dyno) gets no write acknowledged once fence() returned, and a follower
+    that replayed past the fence point holds every write that was acknowledged."""
+    db = manager.create_primary("f-lead", "15")
+    db.seed(1)
+    follower = manager.create_replica("f-follow", db, apply_delay_ms=300)
+    acknowledged, refusals, fenced_at = [], [], []
+    stop = threading.Event()
+
+    def write():
+        conn, n = None, 0
+        while not stop.is_set():
+            try:
+                conn = conn or psycopg.connect(db.url, autocommit=True, connect_timeout=2)
+                n += 1
+                conn.execute("INSERT INTO items (id, name) OVERRIDING SYSTEM VALUE VALUES (%s, 'w')",
+                             [1000 + n])
+                acknowledged.append((1000 + n, time.monotonic()))
+            except psycopg.Error as exc:
+                refusals.append(str(exc))
+                conn = None
+            time.sleep(0.002)
+
+    session = psycopg.connect(db.url, autocommit=True)  # an already-connected client
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        wait_for(lambda: len(acknowledged) > 50, 10)
+        fence_point = db.fence()
+        fenced_at.append(time.monotonic())
+        assert db.fenced() and db.fence() and db.fenced()  # idempotent
+        with pytest.raises(psycopg.OperationalError):
+            session.execute("INSERT INTO items (name) VALUES ('after the fence')")
+        with pytest.raises(psycopg.OperationalError, match="rejects connection"):
+            psycopg.connect(db.url)
+        assert db.data_size() > 0  # the simulator's own connections still work
+        wait_for(lambda: refusals and any("rejects connection" in r for r in refusals), 5)
+    finally:
+        stop.set()
+        writer.join()
+    assert not [t for _id, t in acknowledged if t > fenced_at[0]]
+    wait_for(lambda: follower.replayed_past(fence_point), 10)
+    follower.promote()
+    with psycopg.connect(follower.url) as conn:
+        present = {row[0] for row in conn.execute("SELECT id FROM items")}
+    assert {wid for wid, _t in acknowledged} <= present
+    db.unfence()
+    assert not db.fenced()
+    with psycopg.connect(db.url, autocommit=True) as conn:
+        conn.execute("INSERT INTO items (name) VALUES ('writable again')")
+
+
 def test_upgrade_15_to_16(manager):
     db = manager.create_primary("upg", "15")
     db.seed(500)

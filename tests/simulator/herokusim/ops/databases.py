@@ -1,6 +1,7 @@
 """The data API's view of a database: pg:info, wait_status, unfollow, cluster swaps."""
 from __future__ import annotations
 
+import logging
 import time
 from urllib.parse import urlsplit
 
@@ -8,6 +9,8 @@ from .. import clock, plans
 from ..errors import EmptyNotFound, invalid
 from ..model import Addon
 from ..sim import Simulator
+
+log = logging.getLogger(__name__)
 
 _GB = 1024 ** 3
 _STORAGE_GB = {"essential": (1, 10, 32), "legacy_essential": (1, 10)}
@@ -156,6 +159,15 @@ def swap_cluster(sim: Simulator, addon: Addon, cluster) -> None:
         old.destroy()
     for app in sorted(apps):
         sim.release(sim.store.apps[app], f"Update config vars by {plans.SERVICE} (@ref:{addon.name})")
+
+
+def unfence(cluster) -> None:
+    """Lift a fence after a changeover that did not happen; a failure to do so is logged, not
+    raised over the changeover's own error."""
+    try:
+        cluster.unfence()
+    except Exception:
+        log.exception("could not lift the fence of %s", cluster.name)
 
 
 def rebuild_followers(sim: Simulator, leader: Addon) -> None:

@@ -7,9 +7,9 @@ import time
 from .. import clock
 from ..errors import invalid
 from ..model import Addon, Maintenance
-from ..sim import Simulator
+from ..sim import Simulator, Stopping
 from .addons import find_plan
-from .databases import rebuild_followers, swap_cluster
+from .databases import rebuild_followers, swap_cluster, unfence
 
 _CATCH_UP_TIMEOUT = 600.0
 
@@ -46,12 +46,24 @@ def change_plan(sim: Simulator, addon: Addon, raw_plan) -> Addon:
 
 
 def _essential_change(sim: Simulator, addon: Addon, old_plan) -> None:
+    """Fenced first (writes fail meanwhile), so the copy holds every acknowledged write."""
     started = time.time()
     db = addon.db
-    db.cluster.set_read_only(True)
-    replacement = sim.pg.create_primary(addon.name, db.version)
-    replacement.copy_from(db.cluster, lambda _: None)
-    sim.pause(sim.timings.essential_change_seconds - (time.time() - started))
+    old, replacement = db.cluster, None
+    try:
+        old.fence()
+        replacement = sim.pg.create_primary(addon.name, db.version)
+        replacement.copy_from(old, lambda _: None)
+        sim.pause(sim.timings.essential_change_seconds - (time.time() - started))
+    except Stopping:  # the simulator is shutting down with every cluster
+        raise
+    except Exception:
+        unfence(old)
+        if replacement is not None:
+            replacement.destroy()
+        with sim.store.lock:
+            db.read_only, db.status, addon.plan = False, "Available", old_plan
+        raise
     swap_cluster(sim, addon, replacement)
     with sim.store.lock:
         db.read_only, db.status = False, "Available"
@@ -88,11 +100,23 @@ def run(sim: Simulator, addon: Addon) -> dict:
 def _changeover(sim: Simulator, addon: Addon) -> None:
     started = time.time()
     maint, db = addon.db.maintenance, addon.db
-    replacement = maint.replacement
-    deadline = time.monotonic() + _CATCH_UP_TIMEOUT
-    while replacement.behind_by(db.cluster) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    replacement.promote()
+    old, replacement = db.cluster, maint.replacement
+    # Heroku's changeover: fence the old primary, let the replacement replay up to the fence,
+    # promote it. Writes fail in between; none acknowledged by the old primary is lost.
+    try:
+        fence_point = old.fence()
+        deadline = time.monotonic() + _CATCH_UP_TIMEOUT
+        while not replacement.replayed_past(fence_point):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the replacement of {addon.name} did not catch up with the "
+                                   f"old primary within {_CATCH_UP_TIMEOUT:.0f}s")
+            time.sleep(0.02)
+        replacement.promote()
+    except Exception:
+        unfence(old)
+        with sim.store.lock:
+            maint.status, maint.started_at = "ready", None
+        raise
     swap_cluster(sim, addon, replacement)
     with sim.store.lock:
         addon.plan = find_plan(maint.target_plan)

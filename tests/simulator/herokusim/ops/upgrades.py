@@ -12,8 +12,8 @@ import time
 from .. import clock
 from ..errors import invalid
 from ..model import Addon, Upgrade
-from ..sim import Simulator
-from .databases import behind_by, rebuild_followers, swap_cluster
+from ..sim import Simulator, Stopping
+from .databases import behind_by, rebuild_followers, swap_cluster, unfence
 
 TOO_FAR_BEHIND = ("database must not be too far behind leader, please wait until your follower "
                   "catches up with its leader.")
@@ -77,18 +77,29 @@ def _upgrade(sim: Simulator, addon: Addon, target: str) -> None:
         db.cluster.promote()
         with sim.store.lock:
             db.forked_from_id, db.leader_id, db.forked_at = db.leader_id, None, clock.now()
+        fence = False
     else:
         step("stopping writes")
-    step("upgrading database with pg_upgrade")
+        fence = True
     try:
+        if fence:  # Heroku stops the applications' writes first: they fail from here on
+            db.cluster.fence()
+        step("upgrading database with pg_upgrade")
         if "upgrade" in db.fail_next:
             db.fail_next.discard("upgrade")
             raise RuntimeError("injected failure")
         db.cluster.upgrade(target)
+    except Stopping:  # the simulator is shutting down with every cluster
+        raise
     except Exception:
+        if fence:
+            unfence(db.cluster)  # still the old version, writable again
         with sim.store.lock:
             up.state, up.message, db.status = "failed", UPGRADE_ERROR, "Available"
         raise
+    # pg_upgrade's new data directory starts from a template, so the fence is gone already;
+    # lifting it here does not rely on that.
+    db.cluster.unfence()
     step("analyzing database")
     step("rotating credentials")
     db.cluster.rotate_credentials()

@@ -15,6 +15,7 @@ raise PgError.
 
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,11 @@ from .server import Postmaster
 
 # Guards every cluster's leader/followers links, which span clusters.
 _topology_lock = threading.Lock()
+
+# Put in front of pg_hba.conf by Cluster.fence: every TCP connection (the applications' way in)
+# is rejected; the simulator's own unix-socket lines and replication still match after it.
+_FENCE_HBA = ("# herokusim fence: a changeover is finishing, applications may not connect\n"
+              "host    all          all  all             reject\n")
 
 # A hot standby's snapshot xmax advances as it replays commit (and abort)
 # records, exactly as the primary's does when they happen, so the difference
@@ -249,6 +255,69 @@ class Cluster:
     def _terminate_sessions(self) -> None:
         self._value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                     "WHERE usename = %s AND pid <> pg_backend_pid()", [self.user])
+
+    def fence(self) -> str:
+        """Stop the applications' writes for good, as Heroku does before it switches a database
+        over, and return the fence point.
+
+        New connections over TCP are rejected (pg_hba.conf); new transactions default to
+        read-only (ALTER SYSTEM), which also reaches a session that was authenticated before
+        the reload; and every application session is ended, waiting until its backend has
+        exited, so no commit of theirs is still in flight. An already-connected client's next
+        write therefore fails, and nothing is acknowledged here afterwards. The fence point is
+        the LSN of a WAL record written after all that: a follower that has replayed past it
+        (replayed_past) holds every write this cluster ever acknowledged. Neither file is
+        replicated, so followers are untouched. The simulator's own connections (superuser,
+        unix socket) still work. Idempotent; unfence() undoes it."""
+        with self._lock:
+            hba = self.datadir / "pg_hba.conf"
+            text = hba.read_text()
+            if not text.startswith(_FENCE_HBA):
+                hba.write_text(_FENCE_HBA + text)
+            with self._session() as conn:
+                conn.execute("SET default_transaction_read_only = off")
+                conn.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+                conn.execute("SELECT pg_reload_conf()")
+            # The postmaster reloads asynchronously; a backend forked once it has shows the new
+            # setting, and every backend forked before gets the reload signal too.
+            deadline = time.monotonic() + 30
+            while self._value("SHOW default_transaction_read_only") != "on":
+                if time.monotonic() > deadline:
+                    raise PgError(f"{self.name}: the fence's configuration was not reloaded")
+                time.sleep(0.01)
+            while self._value(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                    "AND usename <> current_user"):
+                self._value("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
+                            "WHERE backend_type = 'client backend' AND usename <> current_user")
+            # The fence point: a record of its own (transactional, so that its commit, made
+            # synchronous here, flushes it and the walsender can send it at once).
+            with self._session() as conn:
+                conn.execute("SET default_transaction_read_only = off")
+                conn.execute("SET synchronous_commit = on")
+                return conn.execute("SELECT pg_logical_emit_message(true, 'herokusim', "
+                                    "'fence')::text").fetchone()[0]
+
+    def unfence(self) -> None:
+        """Undo fence(): applications may connect and write again."""
+        with self._lock:
+            hba = self.datadir / "pg_hba.conf"
+            text = hba.read_text()
+            if text.startswith(_FENCE_HBA):
+                hba.write_text(text[len(_FENCE_HBA):])
+            with self._session() as conn:
+                conn.execute("SET default_transaction_read_only = off")
+                conn.execute("ALTER SYSTEM RESET default_transaction_read_only")
+                conn.execute("SELECT pg_reload_conf()")
+
+    def fenced(self) -> bool:
+        return (self.datadir / "pg_hba.conf").read_text().startswith(_FENCE_HBA)
+
+    def replayed_past(self, lsn: str) -> bool:
+        """Whether this follower has replayed the WAL record at `lsn` (a fence point) and so
+        everything its leader wrote before it."""
+        return bool(self._value("SELECT coalesce(pg_last_wal_replay_lsn() > %s::pg_lsn, false)",
+                                [lsn]))
 
     def set_read_only(self, read_only: bool) -> None:
         """Make new transactions of the database read-only (or writable again) and end
