@@ -21,9 +21,19 @@ def _app_path(app):
     return f"/apps/{quote(app, safe='')}"
 
 
+def get_maintenance(client, app):
+    """Whether app is in maintenance mode. Raises HerokuError."""
+    return client.get(_app_path(app))["maintenance"]
+
+
+def get_formation(client, app):
+    """{process type: quantity} of app. Raises HerokuError."""
+    return {item["type"]: item["quantity"] for item in client.get(f"{_app_path(app)}/formation")}
+
+
 def read_maintenance(module, app):
-    """Whether app is in maintenance mode."""
-    return module.call(f"Reading app {app}", module.client.get, _app_path(app))["maintenance"]
+    """Whether app is in maintenance mode; a failure fails the module."""
+    return module.call(f"Reading app {app}", get_maintenance, module.client, app)
 
 
 def set_maintenance(module, app, wanted, previous):
@@ -41,9 +51,8 @@ def set_maintenance(module, app, wanted, previous):
 
 
 def read_formation(module, app):
-    """{process type: quantity} of app."""
-    formation = module.call(f"Reading the formation of {app}", module.client.get, f"{_app_path(app)}/formation")
-    return {item["type"]: item["quantity"] for item in formation}
+    """{process type: quantity} of app; a failure fails the module."""
+    return module.call(f"Reading the formation of {app}", get_formation, module.client, app)
 
 
 def scale(module, app, before, wanted):

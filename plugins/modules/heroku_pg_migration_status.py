@@ -121,7 +121,7 @@ import datetime
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._addons import live_addon
-from ansible_collections.herokuops.postgres.plugins.module_utils._app import read_formation, read_maintenance
+from ansible_collections.herokuops.postgres.plugins.module_utils._app import get_formation, get_maintenance
 from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError, HerokuError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
@@ -130,17 +130,6 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._phases import 
                                                                                  after_failure, method_of, resume)
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned
 from ansible_collections.herokuops.postgres.plugins.module_utils._upgrade import upgrade_state
-
-
-class _Reader:
-    """The client, for the _app readers: their failures must be raised here, not fail the module."""
-
-    def __init__(self, module):
-        self.client = module.client
-
-    @staticmethod
-    def call(_doing, fn, *args):
-        return fn(*args)
 
 
 def _names(client, app):
@@ -179,7 +168,7 @@ def _new(client, name):
 
 def observe(module, plan):
     """What Heroku says of the migration (see RETURN observed). Raises HerokuError."""
-    reader, client = _Reader(module), module.client
+    client = module.client
     apps = sorted(set(plan["window_apps"]) | {plan["target_app"]})
     old_name = plan["old_primary"]["name"]
     old_addon = live_addon(client, old_name)
@@ -199,7 +188,7 @@ def observe(module, plan):
         "new": _new(client, plan["new_database"]) if plan.get("new_database") else None,
     }
     for app in apps:
-        observed["apps"][app] = {"maintenance": read_maintenance(reader, app), "formation": read_formation(reader, app)}
+        observed["apps"][app] = {"maintenance": get_maintenance(client, app), "formation": get_formation(client, app)}
     return observed
 
 

@@ -88,14 +88,20 @@ def observe(key, switch, moved, held, following):
 
 
 CASES = list(itertools.product(METHODS, PHASES[1:-1], SITUATIONS))
+
+
+def setting(key, phase, situation):
+    """(plan, recorded state, observation, whether Heroku shows the switch made) of one case."""
+    plan, observed = plan_for(key), observe(key, *situation[1:])
+    return plan, state_at(phase, key), observed, switched(plan, observed)[0]
+
+
 EVERY_CASE = pytest.mark.parametrize("key,phase,situation", CASES, ids=[f"{k}|{p}|{s[0]}" for k, p, s in CASES])
 
 
 @EVERY_CASE
 def test_resume_never_undoes_the_switch_nor_gives_up_a_live_database(key, phase, situation):
-    plan, state = plan_for(key), state_at(phase, key)
-    observed = observe(key, *situation[1:])
-    made = switched(plan, observed)[0]
+    plan, state, observed, made = setting(key, phase, situation)
     try:
         decision = resume(plan, state, observed, NOW)
     except Disagreement:
@@ -113,9 +119,7 @@ def test_resume_never_undoes_the_switch_nor_gives_up_a_live_database(key, phase,
 
 @EVERY_CASE
 def test_a_failure_rolls_back_only_when_heroku_shows_the_switch_not_made(key, phase, situation):
-    plan, state = plan_for(key), state_at(phase, key)
-    observed = observe(key, *situation[1:])
-    made = switched(plan, observed)[0]
+    plan, state, observed, made = setting(key, phase, situation)
     decision = after_failure(plan, state, observed, NOW)
     if decision["action"] == "roll_back":
         assert not made and PHASES.index(phase) < PHASES.index("cut_over")
