@@ -9,8 +9,10 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import datetime
+
 from ansible.errors import AnsibleFilterError
-from ansible_collections.herokuops.postgres.plugins.module_utils import _plan
+from ansible_collections.herokuops.postgres.plugins.module_utils import _plan, _window
 
 _REQUIRED = ("migration", "app", "database", "method", "pg_upgrade_variant", "recreate_followers")
 
@@ -32,8 +34,19 @@ def migration_plan_summary(plan):
     return _plan.summary(plan)
 
 
+def migration_window(options, plan):
+    """{window, errors, lines} of the run's window variables (stop_after, window_start, window_end,
+    window_downtime_seconds) for a plan: checked each run, since they are not part of the request."""
+    if not isinstance(options, dict) or not isinstance(plan, dict):
+        raise AnsibleFilterError("migration_window needs the window variables and the plan as dictionaries")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    win, errors = _window.window(options, plan, now)
+    return {"window": win, "errors": errors, "lines": _window.summary(win, now) if not errors else []}
+
+
 class FilterModule:
-    """herokuops.postgres.migration_request and herokuops.postgres.migration_plan_summary."""
+    """herokuops.postgres.migration_request, migration_plan_summary and migration_window."""
 
     def filters(self):
-        return {"migration_request": migration_request, "migration_plan_summary": migration_plan_summary}
+        return {"migration_request": migration_request, "migration_plan_summary": migration_plan_summary,
+                "migration_window": migration_window}

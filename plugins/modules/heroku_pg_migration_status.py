@@ -41,9 +41,18 @@ options:
       - V(resume) decides where a re-run goes on from. A failure to read Heroku fails the module.
       - V(failure) decides how a run whose step failed inside the window ends. A failure to read Heroku is part of
         the answer (RV(observed) is V(null)), never a failure of the module.
+      - V(window) decides, once the preparation is done, whether the run enters the maintenance window now, waits
+        for O(window)'s start, stops with no downtime (C(stop_after=prepared), or the cutover can no longer end by
+        the window's end), or must first move Heroku's own schedule of the prepared change.
     type: str
-    choices: [resume, failure]
+    choices: [resume, failure, window]
     required: true
+  window:
+    description:
+      - With O(decide=window), the run's window as the role C(herokuops.postgres.preflight) checked it
+        (C(preflight_window)), C(start), C(end) (ISO 8601 UTC, or V(null)), C(stop_after) and C(downtime_seconds).
+    type: dict
+    version_added: 0.2.0
 extends_documentation_fragment:
   - herokuops.postgres.heroku
   - herokuops.postgres.attributes
@@ -80,9 +89,13 @@ observed:
       type: dict
       sample: {"sushi": {"maintenance": true, "formation": {"web": 0, "worker": 0}}}
     old:
-      description: The old primary's C(name), C(version), C(plan) and C(change) (its upgrade or data maintenance status).
+      description:
+        - The old primary's C(name), C(version), C(plan), C(change) (its upgrade or data maintenance status) and
+          C(schedule) (when Heroku runs a prepared upgrade or a ready data maintenance by itself, C(kind),
+          C(scheduled_for), C(required_by), or V(null)).
       type: dict
-      sample: {"name": "postgresql-lavender-12345", "version": "15.7", "plan": "standard-0", "change": "none"}
+      sample: {"name": "postgresql-lavender-12345", "version": "15.7", "plan": "standard-0", "change": "scheduled",
+               "schedule": {"kind": "upgrade", "scheduled_for": "2026-12-05T21:30:00Z", "required_by": null}}
     new:
       description: The planned new database (C(name), C(exists), C(following), C(leader), C(available)), or V(null).
       type: dict
@@ -93,7 +106,10 @@ decision:
   type: dict
   contains:
     action:
-      description: With O(decide=failure), V(roll_back) or V(keep_window); with O(decide=resume), V(resume).
+      description:
+        - With O(decide=failure), V(roll_back) or V(keep_window); with O(decide=resume), V(resume).
+        - With O(decide=window), V(enter), V(wait) (until C(wait_until)), V(stop), V(too_late), V(reschedule) (to
+          C(not_before) or later) or V(refuse_schedule); C(usable_until) is Heroku's own time for the prepared change.
       type: str
     phase:
       description: The phase to go on from (resume), or the phase the run ends at (failure).
@@ -130,6 +146,8 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._phases import 
                                                                                  after_failure, method_of, resume)
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned
 from ansible_collections.herokuops.postgres.plugins.module_utils._upgrade import upgrade_state
+from ansible_collections.herokuops.postgres.plugins.module_utils._window import decide as window_decision
+from ansible_collections.herokuops.postgres.plugins.module_utils._window import heroku_time, iso, upgrade_scheduled_for
 
 
 def _names(client, app):
@@ -137,17 +155,24 @@ def _names(client, app):
 
 
 def _change(client, plan, addon):
-    """The status of the old primary's own change (upgrade or data maintenance), as one word."""
+    """(the status of the old primary's own change (upgrade or data maintenance) as one word, Heroku's schedule)."""
     if method_of(plan).changes == "version":
         try:
-            return upgrade_state(client.get(f"/client/v11/databases/{quote(addon['id'], safe='')}/upgrade/wait_status"))
+            status = client.get(f"/client/v11/databases/{quote(addon['id'], safe='')}/upgrade/wait_status")
         except HerokuAPIError as exc:
             if exc.status != 404:
                 raise
-            return "none"
+            return "none", None
+        state = upgrade_state(status)
+        scheduled = upgrade_scheduled_for(status.get("message")) if state == "scheduled" else None
+        return state, {"kind": "upgrade", "scheduled_for": iso(scheduled), "required_by": None} if scheduled else None
     if plan.get("variant") == "standard":
-        return client.get(f"/data/maintenances/v1/{quote(addon['id'], safe='')}").get("status") or "none"
-    return "none"
+        maintenance = client.get(f"/data/maintenances/v1/{quote(addon['id'], safe='')}")
+        status = maintenance.get("status") or "none"
+        scheduled = heroku_time(maintenance.get("scheduled_for")) if status == "ready" else None
+        return status, {"kind": "maintenance", "scheduled_for": iso(scheduled),
+                        "required_by": iso(heroku_time(maintenance.get("required_by")))} if scheduled else None
+    return "none", None
 
 
 def _new(client, name):
@@ -180,11 +205,12 @@ def observe(module, plan):
         if not not_provisioned(exc):
             raise
         version = None  # being changed in place: its upgrade's status tells
+    change, schedule = _change(client, plan, old_addon)
     observed = {
         "attachments": {app: _names(client, app) for app in apps},
         "apps": {},
         "old": {"name": old_name, "version": version, "plan": short_plan(old_addon["plan"]["name"]),
-                "change": _change(client, plan, old_addon)},
+                "change": change, "schedule": schedule},
         "new": _new(client, plan["new_database"]) if plan.get("new_database") else None,
     }
     for app in apps:
@@ -197,8 +223,10 @@ def main():
         {
             "plan": {"type": "dict", "required": True},
             "state": {"type": "dict", "required": True},
-            "decide": {"type": "str", "choices": ["resume", "failure"], "required": True},
+            "decide": {"type": "str", "choices": ["resume", "failure", "window"], "required": True},
+            "window": {"type": "dict"},
         },
+        required_if=[("decide", "window", ["window"])],
     )
     plan, state, decide = module.params["plan"], module.params["state"], module.params["decide"]
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -206,7 +234,10 @@ def main():
         method_of(plan)
     except TransitionError as exc:
         module.refuse(str(exc))
-    if decide == "resume":
+    if decide == "window":
+        observed = module.call("Reading Heroku's schedule of the migration", observe, module, plan)
+        decision = window_decision(plan, module.params["window"], observed["old"]["schedule"], now)
+    elif decide == "resume":
         observed = module.call("Reading where the migration stands on Heroku", observe, module, plan)
         try:
             decision = {"action": "resume", "message": None, **resume(plan, state, observed, now)}
