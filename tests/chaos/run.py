@@ -9,7 +9,9 @@
                               [--compound-sample N] [--compound-seed S] [--compound-steps K]
 
 secrets   a complete run of every method at -vvv (also the reference runs that list the tasks)
-crash     for every task of every method from the first change to the last: SIGKILL when it starts, re-run
+crash     for every task of every method from the first change to the last: SIGKILL when it starts, re-run; and
+          on the methods that change the database in place, while waiting for window_start and after
+          stop_after=prepared
 faults    every method with 10% of requests answered 500/503 and 5% 429 (Retry-After)
 bad-input wrong requests refused before any change; failures mid-run rolled back
 compound  a crash, then in the re-run a 403, a 503 beyond the retries, a lost response, a revoked token or a
@@ -30,8 +32,10 @@ import compound
 import crash
 import faults
 import leaks
+import window
 from harness import Campaigns, Case, load, table
-from methods import ADDONS_UPGRADE_ESSENTIAL, CHANGEOVER, METHODS, PG_UPGRADE_IN_PLACE, PRIVATE_SPACE
+from methods import (ADDONS_UPGRADE_ESSENTIAL, ADDONS_UPGRADE_STANDARD, CHANGEOVER, METHODS, PG_UPGRADE_IN_PLACE,
+                     PRIVATE_SPACE)
 
 CAMPAIGNS = ("secrets", "crash", "faults", "bad-input", "compound")
 
@@ -43,6 +47,8 @@ def quick_cases():
         compound.issue_16_case(CHANGEOVER),
         compound.issue_16_case(PRIVATE_SPACE),
         crash.case(PG_UPGRADE_IN_PLACE, "cutover | Upgrade and wait", None, delay=1.5),
+        window.prepared_case(ADDONS_UPGRADE_STANDARD),
+        window.wait_case(ADDONS_UPGRADE_ESSENTIAL),
         crash.case(ADDONS_UPGRADE_ESSENTIAL, "finish | Note when the steps after the window started", None),
         leaks.case(ADDONS_UPGRADE_ESSENTIAL, []),
         faults.case(ADDONS_UPGRADE_ESSENTIAL),
@@ -80,6 +86,8 @@ def full_cases(campaigns, methods, runner, options):
     found = [by_method[m.name] for m in methods if m.name in by_method]
     if "crash" in campaigns:
         cases += crash.cases(found, options.crash_sample, options.crash_from)
+        cases += [case for m in methods for case in (window.wait_case(m), window.prepared_case(m))
+                  if not m.new_primary]
     if "compound" in campaigns:
         if options.compound_seed is None:
             cases += compound.cases(found, options.compound_sample)
