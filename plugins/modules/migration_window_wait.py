@@ -12,10 +12,10 @@ module: migration_window_wait
 short_description: Wait until a migration's announced maintenance window opens, with a progress line every minute
 version_added: 0.2.0
 description:
-  - Waits on the controller until O(until), the start of the window the operator announced (the playbooks'
+  - "Waits on the controller until O(until), the start of the window the operator announced (the playbooks'
     C(window_start)), printing a line such as C(sushi: waiting for the window to open at 2026-12-05T01:00:00Z:
     prepared, waited 3m10s, about 56m50s left) at least every minute in the normal C(ansible-playbook) output, so
-    that AWX job output and CI logs show that the run is alive.
+    that AWX job output and CI logs show that the run is alive."
   - The interval is the variable C(herokuops_progress_interval) or the environment variable
     C(HEROKUOPS_PROGRESS_INTERVAL) (seconds, 55 by default; 0 prints nothing).
   - Runs inside the controller's worker process (an action plugin). It reads nothing from Heroku; a run killed
