@@ -242,8 +242,27 @@ def resume(plan, state, observed, now):
             update, note = _abandon(plan, state, observed, why, now)
             phase = "preflight"
             notes.append(note + f" A new follower, {update['plan']['new_database']}, is prepared instead.")
+        elif recorded == "prepared":
+            notes += _stale(plan, observed)
     update["phase"] = transition(recorded, phase, observed=True)
     return {"phase": update["phase"], "state_update": update, "notes": notes, "switched": done, "evidence": evidence}
+
+
+def _stale(plan, observed):
+    """What a run that stopped once prepared (stop_after, a window too late) finds gone stale on Heroku since: it is
+    prepared or awaited again by the prepare step, and the run says so."""
+    key, change, new = method_key(plan), observed["old"].get("change"), observed.get("new")
+    if key == "pg_upgrade/direct" and change not in ("preparing", "scheduled"):
+        return [f"The prepared upgrade of {plan['old_primary']['name']} is no longer scheduled on Heroku ({change}): it"
+                " is prepared again."]
+    if key == "addons_upgrade/standard" and change not in ("preparing", "ready"):
+        return [f"The data maintenance of {plan['old_primary']['name']} is no longer ready on Heroku ({change}): the plan"
+                " change is prepared again."]
+    if new and not new["exists"]:
+        return [f"{new['name']}, prepared by an earlier run, no longer exists: it is created again."]
+    if new and METHODS[key].follows:
+        return [f"{new['name']} was prepared by an earlier run: waiting again until it is within 200 commits."]
+    return []
 
 
 def after_failure(plan, state, observed, now, error=None):

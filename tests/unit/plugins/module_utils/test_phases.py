@@ -244,3 +244,23 @@ def test_no_rollback_while_another_app_already_uses_the_new_database():
     observed["attachments"]["sushi-admin"]["DATABASE"] = NEW
     decision = after_failure(plan_for(key), state_at("window_entered", key), observed, NOW)
     assert decision["action"] == "keep_window" and "sushi-admin::DATABASE" in decision["message"]
+
+
+@pytest.mark.parametrize("key, change, new_exists, note", [
+    ("pg_upgrade/direct", "scheduled", None, None),
+    ("pg_upgrade/direct", "none", None, "is no longer scheduled on Heroku (none): it is prepared again"),
+    ("addons_upgrade/standard", "ready", None, None),
+    ("addons_upgrade/standard", "none", None, "is no longer ready on Heroku (none)"),
+    ("follower_changeover", "none", True, "waiting again until it is within 200 commits"),
+    ("pg_copy", "none", True, None),
+    ("pg_copy", "none", False, "no longer exists: it is created again"),
+    ("addons_upgrade/essential", "none", None, None),
+])
+def test_a_run_resuming_a_stopped_preparation_says_what_went_stale(key, change, new_exists, note):
+    observed = observe(key, False, False, False, True)
+    observed["old"]["change"] = change
+    if new_exists is False:
+        observed["new"] = {**observed["new"], "exists": False, "following": False, "available": False}
+    decision = resume(plan_for(key), state_at("prepared", key), observed, NOW)
+    assert decision["phase"] == "prepared"
+    assert [n for n in decision["notes"] if note and note in n] if note else decision["notes"] == [], decision["notes"]
