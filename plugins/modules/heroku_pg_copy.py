@@ -199,7 +199,6 @@ api_calls:
             "host": "data", "status": 201, "duration": 0.3, "request_id": "8c1f...", "retries": 0, "planned": false}]
 """
 
-import datetime
 from urllib.parse import quote, urlsplit
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
@@ -210,6 +209,7 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._names import (
     config_var_name,
     plan_tier,
 )
+from ansible_collections.herokuops.postgres.plugins.module_utils._times import parse_time
 
 TRANSFER_KEYS = ("uuid", "num", "from_name", "to_name", "processed_bytes", "succeeded", "created_at", "started_at",
                  "finished_at")
@@ -220,20 +220,6 @@ def short_name(attachment):
     """What pg:copy asks to confirm: WHITE for HEROKU_POSTGRESQL_WHITE(_URL), DATABASE for DATABASE_URL."""
     name = attachment_name(attachment)
     return name[len("HEROKU_POSTGRESQL_"):] if name.startswith("HEROKU_POSTGRESQL_") else name
-
-
-def parse_time(text):
-    """A platform (2026-03-02T21:30:00Z) or data API (2026-03-02 21:30:00 +0000) time; None if unreadable."""
-    if not text:
-        return None
-    try:
-        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    try:
-        return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
-    except ValueError:
-        return None
 
 
 def summary(transfer):

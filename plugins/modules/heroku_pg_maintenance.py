@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: heroku_pg_maintenance
-short_description: Read or run the data maintenance of a Heroku Postgres database
+short_description: Read, run or reschedule the data maintenance of a Heroku Postgres database
 version_added: 0.1.0
 description:
   - Reads a database's Heroku data maintenance, like C(heroku data:maintenances:info), or runs it now and
@@ -19,6 +19,11 @@ description:
   - O(state=run) runs a maintenance that is ready. One that is already running is waited for, not
     started again; one that has completed, or none at all, means no change. One still being prepared is
     refused (read it until its status is C(ready)).
+  - "Heroku runs a ready maintenance by itself at its C(scheduled_for) time (in the database's maintenance
+    window, by C(required_by) at the latest), whether or not the app is in maintenance mode: a maintenance
+    left ready is not under your control. O(state=scheduled) moves it, like C(heroku data:maintenances:schedule
+    --weeks N), by the fewest whole weeks that put it at or after O(not_before), so that it cannot run during
+    a migration planned before then. A move past C(required_by) is refused before any change."
   - As the Heroku CLI does, running is refused unless the database's app (the app it is billed to) is in
     maintenance mode or O(confirm) is that app's name, since the database is briefly unavailable. Essential
     databases have no data maintenances and are refused.
@@ -38,10 +43,20 @@ options:
     default: DATABASE_URL
   state:
     description:
-      - V(read) only reads the maintenance. V(run) runs it (see the description).
+      - V(read) only reads the maintenance. V(run) runs it (see the description). V(scheduled) moves it to
+        O(not_before) or later (see the description); V(scheduled) is new in version 0.2.0.
     type: str
-    choices: [read, run]
+    choices: [read, run, scheduled]
     default: read
+  not_before:
+    description:
+      - With O(state=scheduled), the earliest time the maintenance may run, in ISO 8601 with an offset
+        (V(2026-03-10T22:00:00+00:00) or V(2026-03-10T22:00:00Z)). Required with O(state=scheduled), refused
+        with the other states.
+      - A maintenance already scheduled at or after it is left alone; so is none at all or a completed one.
+        One still being prepared or already running is refused.
+    type: str
+    version_added: 0.2.0
   confirm:
     description:
       - The name of the database's billing app, to run the maintenance while that app is not in maintenance
@@ -67,6 +82,8 @@ notes:
   - Looking up O(database) asks Heroku's attachment resolver, a read-only C(POST /actions/addon-attachments/resolve).
   - The run request carries no body, exactly as the Heroku CLI sends it; the maintenance-mode check is made
     before it.
+  - The move is one C(POST /data/maintenances/v1/{addon}/schedule) with C(delay_weeks) as a string, as the Heroku
+    CLI sends it. Heroku's answer is checked; a C(scheduled_for) still before O(not_before) fails the task.
 seealso:
   - module: herokuops.postgres.heroku_addon
   - module: herokuops.postgres.heroku_maintenance
@@ -87,6 +104,14 @@ EXAMPLES = r"""
     app: sushi
     database: DATABASE_URL
     state: run
+
+- name: Keep Heroku from running it by itself before the migration of 10 March is over
+  herokuops.postgres.heroku_pg_maintenance:
+    app: sushi
+    database: DATABASE_URL
+    state: scheduled
+    not_before: "2026-03-11T00:00:00+00:00"
+  register: moved
 """
 
 RETURN = r"""
@@ -112,6 +137,10 @@ maintenance:
     scheduled_for:
       description: When Heroku would run it by itself.
       type: str
+    previously_scheduled_for:
+      description: When it was scheduled before it was last moved (null if never).
+      type: str
+      version_added: 0.2.0
     required_by:
       description: The latest time it can be run.
       type: str
@@ -131,6 +160,32 @@ maintenance:
            "scheduled_for": "2026-03-05 21:30:00 +0000", "required_by": "2026-03-19 21:30:00 +0000",
            "started_at": "2026-03-02 21:30:00 +0000", "completed_at": "2026-03-02 21:31:10 +0000",
            "duration_seconds": 70.0, "window": "Thursdays 21:30 to Fridays 01:30 UTC"}
+scheduled_for:
+  description:
+    - With O(state=scheduled), when Heroku runs the maintenance by itself after the task; in check mode, where
+      the move would put it.
+  returned: when state=scheduled and a maintenance is ready
+  type: str
+  sample: "2026-03-12 21:30:00 +0000"
+  version_added: 0.2.0
+previously_scheduled_for:
+  description: With O(state=scheduled), when it was scheduled before the move (Heroku's value when none was made).
+  returned: when state=scheduled and a maintenance is ready
+  type: str
+  sample: "2026-03-05 21:30:00 +0000"
+  version_added: 0.2.0
+required_by:
+  description: With O(state=scheduled), the latest time it can be scheduled for.
+  returned: when state=scheduled and a maintenance is ready
+  type: str
+  sample: "2026-03-19 21:30:00 +0000"
+  version_added: 0.2.0
+rescheduled:
+  description: With O(state=scheduled), whether it was moved (would be, in check mode).
+  returned: when state=scheduled
+  type: bool
+  sample: true
+  version_added: 0.2.0
 duration:
   description: Seconds spent waiting.
   returned: success
@@ -151,9 +206,10 @@ from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._names import is_essential
+from ansible_collections.herokuops.postgres.plugins.module_utils._times import WEEK, data_time, delay_weeks, parse_time
 
-KEYS = ("status", "method", "reason", "scheduled_for", "required_by", "started_at", "completed_at",
-        "duration_seconds", "window")
+TIMES = ("scheduled_for", "previously_scheduled_for", "required_by")
+KEYS = ("status", "method", "reason") + TIMES + ("started_at", "completed_at", "duration_seconds", "window")
 RUNNABLE = ("ready", "pending")
 NOTHING_TO_RUN = ("none", "completed")
 
@@ -162,17 +218,78 @@ def summary(maintenance):
     return {key: maintenance.get(key) for key in KEYS}
 
 
+def earliest(module):
+    """not_before as an aware datetime; refused (before any API call) when unreadable or misplaced."""
+    raw = module.params["not_before"]
+    if raw is None:
+        return None
+    if module.params["state"] != "scheduled":
+        module.refuse("not_before applies to state=scheduled only. Nothing was changed.")
+    moment = parse_time(raw)
+    if moment is None or moment.tzinfo is None:
+        module.refuse(f"not_before must be an ISO 8601 time with an offset, such as 2026-03-10T22:00:00+00:00, "
+                      f"not {raw!r}. Nothing was changed.")
+    return moment
+
+
+def reschedule(module, path, name, maintenance, not_before):
+    """state=scheduled: move a ready maintenance by the fewest whole weeks to not_before or later, never
+    past required_by; Heroku would otherwise run it by itself at scheduled_for, maintenance mode or not."""
+    status = maintenance.get("status") or "none"
+    module.result["rescheduled"] = False
+    if status in NOTHING_TO_RUN:
+        module.exit()
+    times = {key: maintenance.get(key) for key in TIMES}
+    module.result.update(times)
+    scheduled, required = parse_time(times["scheduled_for"]), parse_time(times["required_by"])
+    if status not in RUNNABLE or scheduled is None:
+        module.refuse(f"The maintenance of {name} is {status}: only a ready maintenance with a scheduled time can be "
+                      "moved. Nothing was changed.")
+    weeks = delay_weeks(scheduled, not_before)
+    moved = scheduled + weeks * WEEK
+    after = data_time(moved) if weeks else times["scheduled_for"]
+    module.set_diff({"scheduled_for": times["scheduled_for"]}, {"scheduled_for": after})
+    if not weeks:
+        module.exit()
+    if required is not None and moved > required:
+        module.refuse(f"The maintenance of {name} is required by {times['required_by']}: moving it from "
+                      f"{times['scheduled_for']} to {module.params['not_before']} or later ({weeks} week(s), to "
+                      f"{data_time(moved)}) would pass that. Nothing was changed. Run it before (state=run) or "
+                      "plan the migration earlier.")
+    module.result.update(rescheduled=True, scheduled_for=data_time(moved), previously_scheduled_for=times["scheduled_for"])
+
+    def applied():
+        # Only a time at or after not_before shows the request took effect.
+        now = module.client.get(path)
+        later = parse_time(now.get("scheduled_for"))
+        return now if later is not None and later >= not_before else None
+
+    doing = f"Rescheduling the maintenance of {name}"
+    answer = module.write(doing, "POST", f"{path}/schedule", json={"delay_weeks": str(weeks)}, recover=applied)
+    if answer is None:  # check mode: the prediction stands
+        module.exit()
+    answered = {key: answer.get(key, module.result[key]) for key in TIMES}
+    module.result.update(answered, maintenance={**module.result["maintenance"], **answered})
+    later = parse_time(answered["scheduled_for"])
+    if later is None or later < not_before:
+        module.fail(doing, f"Heroku scheduled it for {answered['scheduled_for']}, before not_before {module.params['not_before']}")
+    module.exit()
+
+
 def main():
     module = HerokuModule(
         {
             "app": {"type": "str", "required": True},
             "database": {"type": "str", "default": "DATABASE_URL"},
-            "state": {"type": "str", "choices": ["read", "run"], "default": "read"},
+            "state": {"type": "str", "choices": ["read", "run", "scheduled"], "default": "read"},
             "confirm": {"type": "str"},
+            "not_before": {"type": "str"},
         },
         wait=True,
+        required_if=[("state", "scheduled", ("not_before",))],
     )
     params = module.params
+    not_before = earliest(module)
     addon = module.resolve(params["app"], params["database"])["addon"]
     name, billing = addon["name"], addon["app"]["name"]
     path = f"/data/maintenances/v1/{quote(addon['id'], safe='')}"
@@ -184,6 +301,8 @@ def main():
     status = maintenance.get("status") or "none"
     # In self.result, so that refusals also show the maintenance.
     module.result.update(database=database, maintenance=summary(maintenance), duration=0.0)
+    if params["state"] == "scheduled":
+        reschedule(module, path, name, maintenance, not_before)
     if params["state"] == "read" or status in NOTHING_TO_RUN:
         module.set_diff({"status": status}, {"status": status})
         module.exit()

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from simenv import WAIT_ARGS, scenario
 
@@ -30,6 +32,15 @@ def change_plan(sim):
 
 def status(sim, addon_id):
     return sim.get(f"/data/maintenances/v1/{addon_id}")["status"]
+
+
+def data_time(text):
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+
+
+def shown(moment):
+    """As the data API shows it."""
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 @pytest.fixture
@@ -98,4 +109,47 @@ def test_nothing_to_run_is_no_change(start_sim, ansible_factory):
     mark = sim.mark()
     result = ansible.run("heroku_pg_maintenance", app="sushi", database=MAIN, state="run").ok()
     assert not result["changed"] and result["maintenance"]["status"] == "none"
+    result = ansible.run("heroku_pg_maintenance", app="sushi", state="scheduled", not_before="2026-03-10T00:00:00Z").ok()
+    assert not result["changed"] and result["rescheduled"] is False
+    assert sim.changes_since(mark) == []
+
+
+def test_scheduled_moves_it_by_whole_weeks_to_not_before(ready):
+    """The simulator's defaults: scheduled a day ahead, required by 14 days, weeks of 7 days."""
+    sim, ansible = ready
+    addon_id = sim.get(f"/addons/{MAIN}")["id"]
+    before = sim.get(f"/data/maintenances/v1/{addon_id}")
+    scheduled = data_time(before["scheduled_for"])
+    args = {"app": "sushi", "state": "scheduled"}
+
+    mark = sim.mark()
+    result = ansible.run("heroku_pg_maintenance", **args, not_before=scheduled.isoformat()).ok()
+    assert not result["changed"] and result["rescheduled"] is False
+    assert (result["scheduled_for"], result["required_by"]) == (before["scheduled_for"], before["required_by"])
+    ansible.run("heroku_pg_maintenance", **args, not_before=(scheduled + dt.timedelta(days=8)).isoformat()).refused(
+        f"is required by {before['required_by']}", "(2 week(s)", "Nothing was changed")
+    ansible.run("heroku_pg_maintenance", **args, not_before="2026-03-10").refused("with an offset")
+    ansible.run("heroku_pg_maintenance", app="sushi", not_before=scheduled.isoformat()).refused("state=scheduled only")
+    assert sim.changes_since(mark) == []
+
+    # Three days later, said in another offset: one week is the fewest that gets there.
+    not_before = (scheduled + dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat()
+    week_later = shown(scheduled + dt.timedelta(weeks=1))
+    result = ansible.run("heroku_pg_maintenance", check=True, diff=True, **args, not_before=not_before).ok()
+    assert result["changed"] and result["rescheduled"] and result["scheduled_for"] == week_later
+    assert result["previously_scheduled_for"] == before["scheduled_for"]
+    assert result["diff"] == {"before": {"scheduled_for": before["scheduled_for"]}, "after": {"scheduled_for": week_later}}
+    assert result["api_calls"][-1]["method"] == "POST" and result["api_calls"][-1]["planned"]
+    assert sim.changes_since(mark) == []
+
+    result = ansible.run("heroku_pg_maintenance", **args, not_before=not_before).ok()
+    assert result["changed"] and result["rescheduled"] and result["scheduled_for"] == week_later
+    assert result["previously_scheduled_for"] == before["scheduled_for"] and result["required_by"] == before["required_by"]
+    assert result["maintenance"]["scheduled_for"] == week_later and result["maintenance"]["status"] == "ready"
+    assert sim.changes_since(mark) == [("POST", f"/data/maintenances/v1/{addon_id}/schedule")]
+    assert sim.get(f"/data/maintenances/v1/{addon_id}")["scheduled_for"] == week_later
+
+    mark = sim.mark()
+    result = ansible.run("heroku_pg_maintenance", **args, not_before=not_before).ok()
+    assert not result["changed"] and result["rescheduled"] is False and result["scheduled_for"] == week_later
     assert sim.changes_since(mark) == []

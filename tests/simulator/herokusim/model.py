@@ -78,6 +78,7 @@ class Maintenance:
     target_plan: str
     server_created_at: dt.datetime = field(default_factory=clock.now)
     scheduled_for: dt.datetime | None = None
+    previously_scheduled_for: dt.datetime | None = None
     required_by: dt.datetime | None = None
     started_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
@@ -99,6 +100,8 @@ class Database:
     failure: str | None = None       # provisioning error shown by wait_status
     upgrade: Upgrade | None = None
     maintenance: Maintenance | None = None
+    window: str = "Thursdays 21:30 to Fridays 01:30 UTC"   # data:maintenances:window
+    previous_window: str | None = None
     fail_next: set[str] = field(default_factory=set)   # injected failures: upgrade, copy
 
     @property

@@ -24,6 +24,9 @@ class Stopping(Exception):
     """Raised by Simulator.pause once the simulator stops: the background job ends unfinished."""
 
 
+_SCHEDULE_TICK = 0.2   # seconds between two looks at what Heroku has scheduled
+
+
 class Simulator:
     def __init__(self, data_dir: Path, timings: Timings | None = None,
                  template_cache: Path | None = None) -> None:
@@ -38,9 +41,14 @@ class Simulator:
         self.operations: list[dict] = []   # durations of simulated operations, for benchmarks
         self._ops_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._due: list[tuple] = []       # (what, when, fn, args): work Heroku runs by itself
+        self._due_lock = threading.Lock()
+        self._scheduler = threading.Thread(target=self._run_schedule, name="herokusim-schedule", daemon=True)
+        self._scheduler.start()
 
     def close(self) -> None:
         self._stopping.set()
+        self._scheduler.join()
         self.dynos.stop_all()
         self.jobs.shutdown(wait=False, cancel_futures=True)
         self.pg.stop_all()
@@ -61,6 +69,31 @@ class Simulator:
         would otherwise wait for the job at exit (a 20 s maintenance preparation held up a test's teardown)."""
         if self._stopping.wait(max(0.0, seconds)):
             raise Stopping
+
+    def when_due(self, what: str, when, fn, *args) -> None:
+        """Heroku's own schedule: submit fn(*args) once when() (read again at every tick, so a
+        rescheduled time counts) has come; when() returning None drops it (run or cancelled meanwhile)."""
+        with self._due_lock:
+            self._due.append((what, when, fn, args))
+
+    def _run_schedule(self) -> None:
+        while not self._stopping.wait(_SCHEDULE_TICK):
+            with self._due_lock:
+                entries = list(self._due)
+            for entry in entries:
+                what, when, fn, args = entry
+                try:
+                    with self.store.lock:
+                        moment = when()
+                except Exception:  # a broken entry must not stop the schedule of the others
+                    log.exception("scheduled work dropped: %s", what)
+                    moment = None
+                if moment is not None and moment > clock.now():
+                    continue
+                with self._due_lock:
+                    self._due.remove(entry)
+                if moment is not None:
+                    self.submit(what, fn, *args)
 
     def record_operation(self, op: str, addon: str, started: float) -> None:
         with self._ops_lock:

@@ -12,6 +12,9 @@ class Timings:
     upgrade_prepare_seconds: float = 2.0      # pg:upgrade:prepare until scheduled
     upgrade_step_seconds: float = 0.2         # pause per upgrade step besides the real pg_upgrade
     maintenance_prepare_seconds: float = 2.0  # addons:upgrade on Standard+: until `ready`
+    schedule_after_seconds: float = 86400.0   # a ready maintenance / prepared upgrade runs by itself this much later
+    required_after_seconds: float = 14 * 86400.0  # a ready maintenance's required_by: the limit of rescheduling
+    week_seconds: float = 604800.0            # one week of data:maintenances:schedule's delay_weeks
     essential_change_seconds: float = 1.0     # addons:upgrade on Essential: read-only period
     unfollow_seconds: float = 0.2             # besides the real promotion
     apply_delay_ms: int = 0                   # default replica apply delay

@@ -236,3 +236,30 @@ def test_essential_in_place(start_simulator, heroku_for):
     sim.wait_for(lambda: (sim.writes("tiny")["last_at"] or 0) > changed, timeout=60, what="writes")
     assert sim.writes("tiny")["missing"] == 0
     assert len(fence_refusals(sim, "tiny", "web.1")) > refused
+
+
+def test_maintenance_schedule_and_window(heroku):
+    """data:maintenances:schedule moves a ready maintenance by weeks, up to its required_by;
+    data:maintenances:window reads and changes the window the maintenance shows."""
+    sim = heroku.sim
+    addon = "postgresql-lavender-12345"
+    heroku("addons:upgrade", addon, "heroku-postgresql:standard-2", "-a", "sushi")
+    sim.wait_for(lambda: "ready" in heroku("data:maintenances:info", addon, "-a", "sushi"),
+                 timeout=60, interval=1, what="maintenance ready")
+    out = heroku("data:maintenances:schedule", addon, "--weeks", "1", "-a", "sushi")
+    moved = sim.get(f"/data/maintenances/v1/{addon}").json()
+    assert f"changed from {moved['previously_scheduled_for']} to {moved['scheduled_for']}" in out
+    info = heroku("data:maintenances:info", addon, "-a", "sushi")
+    assert re.search(rf"\bscheduled_for:\s+{re.escape(moved['scheduled_for'])}", info)
+    assert re.search(rf"previously_scheduled_for:\s+{re.escape(moved['previously_scheduled_for'])}", info)
+    refused = heroku("data:maintenances:schedule", addon, "--weeks", "1", "-a", "sushi", check=False)
+    refused = " ".join(refused.replace("›", " ").split())  # the CLI wraps its error lines
+    assert f"is required by {moved['required_by']}" in refused and "Error ID: invalid_params" in refused
+    assert sim.get(f"/data/maintenances/v1/{addon}").json()["scheduled_for"] == moved["scheduled_for"]
+
+    assert re.search(r"window:\s+Thursdays 21:30 to Fridays 01:30 UTC",
+                     heroku("data:maintenances:window", addon, "-a", "sushi"))
+    out = heroku("data:maintenances:window:update", addon, "tuesday", "5:30PM", "-a", "sushi")
+    assert re.search(r"previous_window:\s+Thursdays 21:30 to Fridays 01:30 UTC", out)
+    assert re.search(r"\bwindow:\s+Tuesdays 17:30 to 21:30 UTC", out)
+    assert re.search(r"\bwindow:\s+Tuesdays 17:30 to 21:30 UTC", heroku("data:maintenances:info", addon, "-a", "sushi"))

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from ..errors import EmptyNotFound, not_found
 from ..ops import addons as addon_ops
 from ..ops import attachments as attachment_ops
-from ..ops import databases, maintenances, transfers, upgrades
+from ..ops import databases, maintenances, transfers, upgrades, windows
 from .platform import _app, body, sim
 
 bp = Blueprint("data", __name__)
@@ -102,6 +102,23 @@ def maintenance(ident):
 @bp.post("/data/maintenances/v1/<ident>/run")
 def maintenance_run(ident):
     return jsonify(maintenances.run(sim(), addon_ops.require(sim(), ident)))
+
+
+@bp.post("/data/maintenances/v1/<ident>/schedule")
+def maintenance_schedule(ident):
+    return jsonify(maintenances.schedule(sim(), addon_ops.require(sim(), ident), body().get("delay_weeks")))
+
+
+@bp.get("/data/maintenances/v1/<ident>/window")
+def maintenance_window(ident):
+    return jsonify(windows.info(addon_ops.require(sim(), ident)))
+
+
+@bp.post("/data/maintenances/v1/<ident>/window")
+def maintenance_window_update(ident):
+    data = body()
+    return jsonify(windows.update(sim(), addon_ops.require(sim(), ident), data.get("day_of_week"),
+                                  data.get("time_of_day")))
 
 
 @bp.get("/data/maintenances/v1/apps/<app>")

@@ -58,6 +58,7 @@ def info(sim: Simulator, addon: Addon) -> dict:
         ("Data Encryption", ["In Use"]),
         ("Continuous Protection", ["On" if production else ""]),
         ("Maintenance", [db.maintenance.status if db.maintenance else "not required"]),
+        ("Maintenance window", [db.window] if production else []),
         ("Followers", [u for u in (public_url(f) for f in followers) if u], True),
         ("Following", [public_url(leader)] if leader else [], True),
         ("Behind By", [f"{lag} commits"] if lag is not None else []),

@@ -75,10 +75,15 @@ def _prepare(sim: Simulator, addon: Addon) -> None:
     maint = addon.db.maintenance
     maint.replacement = sim.pg.create_replica(addon.name, addon.db.cluster, 0)
     sim.pause(sim.timings.maintenance_prepare_seconds - (time.time() - started))
+    ready = clock.now()
     with sim.store.lock:
         maint.status = "ready"
-        maint.scheduled_for = clock.now() + dt.timedelta(days=1)
-        maint.required_by = clock.now() + dt.timedelta(days=14)
+        maint.scheduled_for = ready + dt.timedelta(seconds=sim.timings.schedule_after_seconds)
+        maint.required_by = ready + dt.timedelta(seconds=sim.timings.required_after_seconds)
+    # Heroku runs a ready maintenance by itself at scheduled_for, in or out of maintenance mode.
+    sim.when_due(f"scheduled maintenance {addon.name}",
+                 lambda: maint.scheduled_for if maint.status == "ready" else None,
+                 _run_scheduled, sim, addon, maint)
 
 
 def run(sim: Simulator, addon: Addon) -> dict:
@@ -88,12 +93,46 @@ def run(sim: Simulator, addon: Addon) -> dict:
     confirmed is the client's job (the CLI's `--confirm`), so it is not checked here."""
     if not addon.plan.production:
         raise invalid("You can't trigger maintenance on an Essential tier database.")
-    maint = addon.db.maintenance
-    if maint is None or maint.status != "ready":
+    if not _start(sim, addon.db.maintenance):
         raise invalid(f"There is no maintenance ready to run for {addon.name}.")
-    with sim.store.lock:
-        maint.status, maint.started_at = "running", clock.now()
     sim.submit(f"maintenance {addon.name}", _changeover, sim, addon)
+    return serialize(addon)
+
+
+def _start(sim: Simulator, maint: Maintenance | None) -> bool:
+    """ready → running, once: a client's run and Heroku's schedule may meet."""
+    with sim.store.lock:
+        if maint is None or maint.status != "ready":
+            return False
+        maint.status, maint.started_at = "running", clock.now()
+    return True
+
+
+def _run_scheduled(sim: Simulator, addon: Addon, maint: Maintenance) -> None:
+    if _start(sim, maint):
+        _changeover(sim, addon)
+
+
+def schedule(sim: Simulator, addon: Addon, delay_weeks) -> dict:
+    """POST /data/maintenances/v1/{id}/schedule `{"delay_weeks": "<n>"}` (a string from the CLI):
+    moves a ready maintenance n weeks later (earlier when negative), never past required_by nor
+    into the past."""
+    try:
+        weeks = int(str(delay_weeks).strip())
+    except ValueError:
+        raise invalid(f"delay_weeks must be a whole number of weeks, not {delay_weeks!r}.") from None
+    with sim.store.lock:
+        maint = addon.db.maintenance
+        if maint is None or maint.status != "ready":
+            raise invalid(f"There is no maintenance scheduled for {addon.name}.")
+        moved = maint.scheduled_for + dt.timedelta(seconds=weeks * sim.timings.week_seconds)
+        if moved > maint.required_by:
+            raise invalid(f"The maintenance of {addon.name} is required by {clock.data_time(maint.required_by)}: "
+                          f"it cannot be scheduled for {clock.data_time(moved)}.")
+        if moved < clock.now():
+            raise invalid(f"The maintenance of {addon.name} cannot be scheduled in the past "
+                          f"({clock.data_time(moved)}).")
+        maint.previously_scheduled_for, maint.scheduled_for = maint.scheduled_for, moved
     return serialize(addon)
 
 
@@ -132,9 +171,9 @@ def serialize(addon: Addon) -> dict:
     app = addon.app
     base = {
         "addon": {"name": addon.name, "kind": "heroku-postgresql", "plan": addon.plan.full_name,
-                  "uuid": addon.id, "attachments": [], "window": "Thursdays 21:30 to Fridays 01:30 UTC"},
+                  "uuid": addon.id, "attachments": [], "window": addon.db.window},
         "app": {"name": app},
-        "window": "Thursdays 21:30 to Fridays 01:30 UTC",
+        "window": addon.db.window,
     }
     if maint is None:
         return {**base, "status": "none", "method": None, "reason": None}
@@ -143,7 +182,7 @@ def serialize(addon: Addon) -> dict:
     return {
         **base, "status": maint.status, "method": maint.method, "reason": maint.reason,
         "scheduled_for": clock.data_time(maint.scheduled_for),
-        "previously_scheduled_for": None,
+        "previously_scheduled_for": clock.data_time(maint.previously_scheduled_for),
         "required_by": clock.data_time(maint.required_by),
         "server_created_at": clock.data_time(maint.server_created_at),
         "started_at": clock.data_time(maint.started_at),

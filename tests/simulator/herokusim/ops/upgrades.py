@@ -40,6 +40,11 @@ def _busy(addon: Addon) -> bool:
 
 
 def run(sim: Simulator, addon: Addon, version) -> dict:
+    with sim.store.lock:  # checked and started at once: a client's run and Heroku's schedule may meet
+        return _run(sim, addon, version)
+
+
+def _run(sim: Simulator, addon: Addon, version) -> dict:
     db = addon.db
     if _busy(addon) and db.upgrade.state == "running":
         raise invalid(f"An upgrade of {addon.name} is already running.")
@@ -134,9 +139,20 @@ def _prepare(sim: Simulator, addon: Addon) -> None:
         if up is None or up.state != "preparing":
             return
         up.state = "scheduled"
-        up.scheduled_for = clock.now() + dt.timedelta(days=1)
+        up.scheduled_for = clock.now() + dt.timedelta(seconds=sim.timings.schedule_after_seconds)
         up.message = (f"upgrade is scheduled on {up.scheduled_for:%Y-%m-%d %H:%M:%S} UTC. You could "
                       f"also run the upgrade immediately using `heroku pg:upgrade:run`.")
+    # Heroku runs the prepared upgrade by itself at scheduled_for, in or out of maintenance mode.
+    sim.when_due(f"scheduled upgrade {addon.name}",
+                 lambda: up.scheduled_for if addon.db.upgrade is up and up.state == "scheduled" else None,
+                 _run_scheduled, sim, addon, up)
+
+
+def _run_scheduled(sim: Simulator, addon: Addon, up: Upgrade) -> None:
+    with sim.store.lock:
+        if addon.db.upgrade is not up or up.state != "scheduled":
+            return  # run by the client or cancelled since
+        run(sim, addon, None)
 
 
 def dry_run(sim: Simulator, addon: Addon, version) -> dict:
