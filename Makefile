@@ -240,7 +240,8 @@ chaos: setup
 	$(PY) tests/chaos/run.py -n 2
 
 # benchmarks/bench.py: window vs the simulator's floor, API requests and polling, a fleet of 20 apps
-# under the rate limiter, the controller's time and memory; one case at a time. Prints the tables and
+# under the rate limiter, the controller's time and memory, a fleet of very different sizes (each app's
+# window in it against alone; --only sizes runs just that); one case at a time. Prints the tables and
 # writes benchmarks/results.md (kept in git, with the machine, date and load). About 20 minutes.
 bench: setup
 	$(PY) benchmarks/bench.py

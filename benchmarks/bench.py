@@ -4,7 +4,7 @@
 
 """`make bench`: the maintenance window, the API economy and the controller's cost, measured against herokusim.
 
-    python benchmarks/bench.py [--only window,polls,fleet] [--methods pg_copy,...] [--fleet 20] [--out FILE]
+    python benchmarks/bench.py [--only window,polls,fleet,sizes] [--methods pg_copy,...] [--fleet 20] [--out FILE]
 
 Everything runs one case at a time (timings are the point), with the simulator's default timings and the
 collection's default waits (wait_sleep 30, window_wait_sleep 5), dynos writing throughout. Prints the
@@ -33,7 +33,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "chaos"))
 # pylint: disable=wrong-import-position  # harness sets up the paths
 from harness import REPO, banners, follow, load, scenario_runner  # noqa: E402
-from methods import METHODS, Method, essential_fleet  # noqa: E402
+from methods import METHODS, Method, essential_fleet, sized_fleet  # noqa: E402
 from simenv import app_updates  # noqa: E402
 
 # The collection's defaults (README, "Variables"), not the tests' short waits.
@@ -224,6 +224,65 @@ def fleet(workdir, size, time_scale=60, remaining=None):
                 "window_median": statistics.median(windows), "window_max": max(windows), "load": run.load}
 
 
+# -- a fleet of very different sizes ----------------------------------------------------------------------------
+# pg:copy (inside the window) of databases of very different sizes, and one app whose follower is held behind.
+SIZES = {"tiny": 100, "small": 20_000, "medium": 500_000, "large": 8_000_000}
+SMALL_APPS = ("tiny", "small", "medium")
+LAGGING = "lagging"
+# Followers replay 15 s late (only the lagging app has one): with its 8 dynos writing every 0.2 s it stays ~600
+# commits behind, beyond the 200 its preparation waits for, until the bench scales it to 1 dyno (~75 behind).
+LAGGING_DYNOS, HOLD = 8, 60.0
+SIZES_TIMINGS = {"write_interval": 0.2, "apply_delay_ms": 15_000}
+WINDOW_BOUND = 1.25
+
+
+def sizes(workdir):
+    """Each small app migrated alone (its twin <app>-alone, one run each), then every app at once (--forks = apps):
+    each small app's window in the fleet against its window alone, in the same simulator and bench run."""
+    apps, databases = sized_fleet({**SIZES, **{f"{app}-alone": SIZES[app] for app in SMALL_APPS}, LAGGING: 1000})
+    next(a for a in apps if a["name"] == LAGGING)["formation"] = {"web": LAGGING_DYNOS}
+    fleet_apps = [*SIZES, LAGGING]
+    method = Method("sizes", "upgrade_pg.yml", apps, databases, {}, "", "", writers=tuple(a["name"] for a in apps))
+    with scenario_runner(method, workdir, timings=SIZES_TIMINGS) as runner:
+        sim = runner.sim
+        alone = {}
+        for app in SMALL_APPS:
+            timed_run(runner, "upgrade_pg.yml", {"app": f"{app}-alone", "version": 16, "method": "pg_copy", **DEFAULT_WAITS}).ok()
+            alone[app] = runner.report(f"{app}-alone.upgrade_pg.DATABASE.16")["window_seconds"]
+        runner.ansible.inventory = workdir / "fleet.yml"
+        runner.ansible.inventory.write_text(yaml.safe_dump({"all": {
+            "hosts": {**{app: {"method": "pg_copy"} for app in SIZES}, LAGGING: {"plan": "standard-2"}},
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "version": 16}}}))
+        runner.ansible.extra_env["ANSIBLE_FORKS"] = str(len(fleet_apps))
+        release = threading.Thread(target=_release_follower, args=(sim,), daemon=True)
+        release.start()
+        run = timed_run(runner, "upgrade_pg.yml", DEFAULT_WAITS)
+        release.join()
+        run.ok()
+        runner.assert_back_as_before({**{app: {"web": 1} for app in SIZES}, LAGGING: {"web": 1}})
+        runner.assert_nothing_lost(*fleet_apps)
+        rows = []
+        for app in fleet_apps:
+            state = runner.state(f"{app}.upgrade_pg.DATABASE.16")
+            window = state["window"]
+            rows.append({"app": app, "rows": SIZES.get(app, 1000), "method": runner.report(state["id"])["method"],
+                         "window_alone": alone.get(app), "window_fleet": round(window["left_at"] - window["entered_at"], 1),
+                         "entered": window["entered_at"], "left": window["left_at"]})
+        start = min(r["entered"] for r in rows)
+        for row in rows:
+            row["entered"], row["left"] = round(row["entered"] - start, 1), round(row["left"] - start, 1)
+            row["ratio"] = row["window_fleet"] / row["window_alone"] if row["window_alone"] else None
+        return {"apps": rows, "seconds": run.seconds, "load": run.load, "hold": HOLD,
+                "within_bound": all(r["ratio"] <= WINDOW_BOUND for r in rows if r["ratio"] is not None)}
+
+
+def _release_follower(sim):
+    """Once the lagging app's follower exists, hold it behind for HOLD seconds, then let it catch up."""
+    sim.wait_until(lambda: len(sim.get(f"/apps/{LAGGING}/addons")) > 1, "the lagging app's follower", timeout=600)
+    time.sleep(HOLD)
+    sim.request("PATCH", f"/apps/{LAGGING}/formation", json={"updates": [{"type": "web", "quantity": 1}]})
+
+
 # -- output ----------------------------------------------------------------------------------------------------
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -281,17 +340,35 @@ def render(results, started_machine, wall):
                 "| apps | bucket at start | time scale | wall s | requests | 429 (not absorbed) | failed | window median / max s "
                 "| peak RSS MB: ansible-playbook / all its processes | load before / after |",
                 "|---|---|---|---|---|---|---|---|---|---|"]
+        one = next((f["window_median"] for f in fleets if f["apps"] == 1), None)
         for f in fleets:
+            against = f" ({f['window_median'] / one:.1f}× / {f['window_max'] / one:.1f}× one app)" if one and f["apps"] > 1 else ""
             out.append(f"| {f['apps']} | {f['start_remaining']} | {f['time_scale']} | {f['seconds']:.0f} | {f['requests']} | "
-                       f"{f['throttled']} ({f['unabsorbed']}) | {f['failed']} | {f['window_median']} / {f['window_max']} | "
+                       f"{f['throttled']} ({f['unabsorbed']}) | {f['failed']} | {f['window_median']} / {f['window_max']}{against} | "
                        f"{f['peak_rss_mb']:.0f} / {f['peak_tree_rss_mb']:.0f} | {f['load'][0]:.1f} / {f['load'][1]:.1f} |")
         out.append("")
+    sized = results.get("sizes")
+    if sized:
+        out += ["## A fleet of very different sizes: each app's own window", "",
+                f"One run of `upgrade_pg` (`--forks` = apps, the free strategy): pg_copy of databases from 100 to "
+                f"{max(SIZES.values()):,} rows, and `{LAGGING}` (pg_upgrade on a follower) whose follower is held behind for "
+                f"{sized['hold']:.0f} s (replaying 15 s late while {LAGGING_DYNOS} dynos write). Alone: the same app's twin "
+                "migrated alone, just before, in the same simulator. Window and times from the state files; entered/left "
+                "in seconds from the first window.", "",
+                "| app | rows | method | window alone s | window in the fleet s | fleet / alone | entered s | left s |",
+                "|---|---|---|---|---|---|---|---|"]
+        for r in sized["apps"]:
+            ratio = f"{r['ratio']:.2f}×" if r["ratio"] else "-"
+            out.append(f"| {r['app']} | {r['rows']:,} | {r['method']} | {r['window_alone'] or '-'} | {r['window_fleet']} | "
+                       f"{ratio} | {r['entered']} | {r['left']} |")
+        out += ["", f"Every small app within {WINDOW_BOUND}× of its window alone: **{'yes' if sized['within_bound'] else 'no'}**. "
+                f"Fleet run {sized['seconds']:.0f} s, load {sized['load'][0]:.1f} before / {sized['load'][1]:.1f} after.", ""]
     return "\n".join(out)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="window,polls,fleet")
+    parser.add_argument("--only", default="window,polls,fleet,sizes")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--fleet", type=int, default=20)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -318,6 +395,9 @@ def main(argv=None):
             for size, remaining, scale in ((1, None, 60), (args.fleet, None, 60), (args.fleet, 0, 4)):
                 results["fleet"].append(fleet(_fresh(scratch, f"fleet-{size}-{remaining}"), size, scale, remaining))
                 print(json.dumps(results["fleet"][-1], default=str), flush=True)
+        if "sizes" in only:
+            results["sizes"] = sizes(_fresh(scratch, "sizes"))
+            print(json.dumps(results["sizes"], default=str), flush=True)
     text = render(results, started_machine, time.monotonic() - started)
     print("\n" + text)
     args.out.write_text(text + "\n")

@@ -190,3 +190,12 @@ def essential_fleet(formations):
     databases = [{"addon": f"pg-{app}", "app": app, "plan": "essential-0", "version": "15", "seed_rows": 100}
                  for app in formations]
     return apps, databases
+
+
+def sized_fleet(rows):
+    """(apps, databases) of a fleet of very different sizes: one app per entry of {app: rows}, each with its own
+    standard-0 database on PostgreSQL 15 (pg-<app>) of that many rows, which pg:copy copies inside the window."""
+    apps = [{"name": app, "formation": {"web": 1}} for app in rows]
+    databases = [{"addon": f"pg-{app}", "app": app, "plan": "standard-0", "version": "15", "seed_rows": count,
+                  "attachments": ["DATABASE"]} for app, count in rows.items()]
+    return apps, databases
