@@ -24,9 +24,14 @@ COLUMNS = (("app", "app"), ("method", "method"), ("phase", "phase reached"), ("w
            ("result", "result"), ("state_file", "state file"))
 
 
-def result_of(action, phase, failed, check_mode):
+# Why a run stopped before its window with no downtime (before_window.decision, roles/maintenance_window's gate).
+STOPPED = {"stop": "prepared, no downtime (stop_after)", "too_late": "prepared, no downtime: too late for window_end",
+           "refuse_schedule": "no downtime: Heroku's own schedule comes first"}
+
+
+def result_of(action, phase, failed, check_mode, stopped=None):
     """What became of a host: `action` is its plan's (None without a plan), `phase` its state file's (None
-    without one), `failed` whether Ansible counted the host failed."""
+    without one), `failed` whether Ansible counted the host failed, `stopped` why it stopped before its window."""
     if failed:
         return "FAILED, apps left in the window: re-run" if phase in WINDOW_PHASES else "failed"
     if action == "nothing_to_do":
@@ -39,7 +44,9 @@ def result_of(action, phase, failed, check_mode):
         return "checked, plan only"
     if phase is None:
         return "ended at preflight"  # another host of the run migrates its database
-    return "completed" if phase == "done" else f"stopped at {phase}"
+    if phase == "done":
+        return "completed"
+    return STOPPED.get(stopped) or f"stopped at {phase}"
 
 
 def host_record(host, plan, state_path, state, failed, check_mode):
@@ -57,7 +64,8 @@ def host_record(host, plan, state_path, state, failed, check_mode):
         "method": f"{method} ({variant})" if method and variant else method,
         "phase": phase or "preflight",
         "window_seconds": round(left - entered, 1) if entered is not None and left is not None else None,
-        "result": result_of(plan.get("action"), phase, failed, check_mode),
+        "result": result_of(plan.get("action"), phase, failed, check_mode,
+                            ((state or {}).get("before_window") or {}).get("decision") if phase == "prepared" else None),
         "state_file": state_path if state else None,
         "started_at": _epoch((state or {}).get("started_at")),
         "window_entered_at": entered,

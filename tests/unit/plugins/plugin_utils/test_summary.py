@@ -115,3 +115,15 @@ def test_timeline_is_svg_with_a_bar_per_phase_of_each_app():
                       "big<&> window: 48.0 s"]
     labels = [text.text for text in svg.iter(f"{ns}text")]
     assert "upgrade_pg & co" in labels and "shop: failed" in labels and "0s" in labels and "1m00s" in labels
+
+
+@pytest.mark.parametrize("decision, expected", [
+    ("stop", "prepared, no downtime (stop_after)"),
+    ("too_late", "prepared, no downtime: too late for window_end"),
+    ("refuse_schedule", "no downtime: Heroku's own schedule comes first"),
+    ("enter", "stopped at prepared"),  # entered-then-killed runs keep the phase they reached
+    (None, "stopped at prepared"),
+])
+def test_a_run_stopped_before_its_window_says_why(decision, expected):
+    recorded = {**state("prepared"), **({"before_window": {"decision": decision}} if decision else {})}
+    assert host_record("sushi", PLAN, "/s/x.json", recorded, False, False)["result"] == expected
