@@ -23,6 +23,8 @@ from collections import namedtuple
 from ._names import major_version
 
 # The phases of a migration, in order. `new` is a migration with no state file yet.
+# The methods whose prepared change Heroku runs by itself when its own time comes (scheduled_for).
+SCHEDULED_BY_HEROKU = ("pg_upgrade/direct", "addons_upgrade/standard")
 PHASES = ("new", "preflight", "prepared", "window_entered", "cut_over", "post_cutover", "window_left", "done")
 
 # The only moves back, all before the cutover: leaving the window without cutting over (prepared), or preparing
@@ -201,10 +203,14 @@ def _abandon(plan, state, observed, why, now):
 def _phase_from_switch(plan, state, observed):
     """Where a migration Heroku shows switched goes on from: after the window when the record says so, or when the
     apps are already back as recorded with every name moved (no second window); else after the cutover, so that the
-    post-cutover steps (idempotent) verify and finish it inside the window."""
+    post-cutover steps (idempotent) verify and finish it inside the window. Switched with no window ever recorded:
+    Heroku ran the prepared change by itself (its own schedule, the apps live and its changeover fenced), so there is
+    no window left to hold."""
     recorded = state["phase"]
     if reached(recorded, "post_cutover"):
         return recorded
+    if not state.get("window") and method_key(plan) in SCHEDULED_BY_HEROKU:
+        return "window_left"
     if (state.get("window") and names_moved(plan, observed) and window_restored(state, observed)
             and not window_held(state, observed)):
         return "window_left"

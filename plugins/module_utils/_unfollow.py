@@ -11,6 +11,7 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import time
 from urllib.parse import quote
 
 from ._pginfo import database_info
@@ -24,6 +25,8 @@ def unfollow(module, db, force, wait):
     already did, then with wait polls until it no longer follows and is ready. Returns
     (database_info, seconds waited); in check mode the PUT is only planned and db comes back as is.
     """
+    if db["behind_by"] != 0 and not force and not module.check_mode:
+        db = _settled(module, db)
     name, behind = db["name"], db["behind_by"]
     leader = db["leader"]["name"] if db["leader"] else "its leader"
     if behind != 0 and not force:
@@ -43,3 +46,18 @@ def unfollow(module, db, force, wait):
         lambda now: not now["following"] and not now["waiting"], f"{name} to stop following and become writable",
         describe=lambda now: now["status"])
     return waited.value, waited.duration
+
+
+SETTLE_SECONDS, SETTLE_EVERY = 10.0, 0.5
+
+
+def _settled(module, db):
+    """db read again until it is 0 commits behind, for at most SETTLE_SECONDS: with every writer stopped, the last
+    commits (a dyno's write still in flight as it stopped, an autovacuum ANALYZE on the leader) replay within
+    moments, and refusing at once would fail a window that was one replay away from safe."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while db["behind_by"] != 0 and time.monotonic() < deadline:
+        time.sleep(SETTLE_EVERY)
+        fresh = database_info(module.client, db["addon_id"])
+        db = {**db, "behind_by": fresh["behind_by"], "status": fresh["status"]}
+    return db

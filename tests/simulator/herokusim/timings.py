@@ -20,6 +20,9 @@ class Timings:
     apply_delay_ms: int = 0                   # default replica apply delay
     write_interval: float = 0.05              # seconds between a dyno's writes
     rate_limit_time_scale: float = 1.0        # token refill speed-up for the rate limiter
+    # pg:copy's throughput cap (0: as fast as this machine copies). Heroku copies on its own servers, about 3 minutes
+    # per GB; a cap makes a large copy take long here without taking the controller's CPU meanwhile.
+    copy_bytes_per_second: float = 0.0
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> "Timings":

@@ -50,8 +50,12 @@ def _copy(sim: Simulator, transfer: Transfer, source: Addon, target: Addon) -> N
     transfer.started_at = clock.now()
     transfer.log(f"Copying {transfer.from_name} to {transfer.to_name} with pg_dump | pg_restore")
 
+    rate = sim.timings.copy_bytes_per_second
+
     def progress(processed: int) -> None:
         transfer.processed_bytes = processed
+        if rate > 0:  # called while the archive is relayed: sleeping here holds the pipe to the cap
+            time.sleep(max(0.0, processed / rate - (time.time() - started)))
 
     try:
         if "copy" in target.db.fail_next:

@@ -264,3 +264,16 @@ def test_a_run_resuming_a_stopped_preparation_says_what_went_stale(key, change, 
     decision = resume(plan_for(key), state_at("prepared", key), observed, NOW)
     assert decision["phase"] == "prepared"
     assert [n for n in decision["notes"] if note and note in n] if note else decision["notes"] == [], decision["notes"]
+
+
+@pytest.mark.parametrize("key, resumed", [
+    ("pg_upgrade/direct", "window_left"),
+    ("addons_upgrade/standard", "window_left"),
+    ("addons_upgrade/essential", "cut_over"),  # Heroku never runs it by itself: the window's own steps finish it
+])
+def test_a_change_heroku_ran_by_itself_while_stopped_needs_no_window(key, resumed):
+    """Stopped once prepared (stop_after), then Heroku ran its scheduled change with the apps live: no window was
+    ever recorded, and none is entered for a change already made."""
+    observed = observe(key, True, True, False, False)
+    decision = resume(plan_for(key), state_at("prepared", key), observed, NOW)
+    assert decision["phase"] == resumed and decision["switched"]
