@@ -96,7 +96,7 @@ def bars(row):
     start, entered, left, last = row["started_at"], row["window_entered_at"], row["window_left_at"], row["updated_at"]
     preparation = (start, entered if entered is not None else last) if start is not None else None
     window = (entered, left if left is not None else last) if entered is not None else None
-    return tuple(bar if bar and bar[1] is not None and bar[1] >= bar[0] else None for bar in (preparation, window))
+    return tuple(segment if segment and segment[1] is not None and segment[1] >= segment[0] else None for segment in (preparation, window))
 
 
 def tick_step(span, most=8):
@@ -111,7 +111,7 @@ def timeline_svg(rows, title):
     """An SVG document: one line per app, its preparation and its window on one time axis (seconds from the
     first start)."""
     timed = [(row, bars(row)) for row in rows]
-    points = [t for _row, pair in timed for bar in pair if bar for t in bar]
+    points = [t for _row, pair in timed for segment in pair if segment for t in segment]
     origin = min(points, default=0.0)
     span = max(max(points, default=0.0) - origin, 1.0)
     left, width, height, top = 190, 600, 22, 40
@@ -131,10 +131,10 @@ def timeline_svg(rows, title):
         y = top + index * height
         label = f"{row['app']}: {row['result']}"
         out.append(f'<text x="10" y="{y + 15}">{escape(label[:30])}<title>{escape(label)}</title></text>')
-        for bar, colour, what in ((preparation, "#9ecae1", "preparation"), (window, "#e6550d", "window")):
-            if bar:
-                x, w = left + (bar[0] - origin) * scale, max((bar[1] - bar[0]) * scale, 1.0)
+        for segment, colour, what in ((preparation, "#9ecae1", "preparation"), (window, "#e6550d", "window")):
+            if segment:
+                x, w = left + (segment[0] - origin) * scale, max((segment[1] - segment[0]) * scale, 1.0)
                 out.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{height - 8}" fill="{colour}">'
-                           f'<title>{escape(row["app"])} {what}: {bar[1] - bar[0]:.1f} s</title></rect>')
+                           f'<title>{escape(row["app"])} {what}: {segment[1] - segment[0]:.1f} s</title></rect>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
