@@ -4,7 +4,7 @@
 
 """Compound faults: a crash at a task, then a failure at a later task of the re-run, then a clean final run.
 
-A case is a list of events, one per run of the same command: an event strikes when its task's banner appears
+A case is a list of events, one per run of the same command: an event strikes when a worker starts its task
 (or, if that run skips the task, the first later task it starts). The kinds: a 403 on the next request (not
 retried), a 503 on the next request and all its retries, a lost response (the next write is served, then
 answered 503), the run's API token revoked, and a SIGKILL. Faults are cleared and the token restored before
@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass, field
 
 from crash import WINDOW_LEFT_WRITTEN
-from harness import COLOUR, Case, assert_complete, banners, diff, failure_message, follow, inventory_of, scenario_runner
+from harness import COLOUR, Case, assert_complete, started_tasks, diff, failure_message, follow, inventory_of, scenario_runner
 
 HEROKU = "^/(?!__sim/)"                 # every path of Heroku's APIs
 DATA_API = "^/client/v11/databases"
@@ -65,9 +65,9 @@ DATA_API_403 = Kind("403 on a data API GET", 403, ({"method": "GET", "path": DAT
 @dataclass(frozen=True)
 class Event:
     kind: Kind
-    tasks: tuple                # strike at the first banner that is one of these; an int: the Nth banner
+    tasks: tuple                # strike at the first task started that is one of these; an int: the Nth
     label: str
-    exact: bool = True          # False: at the first banner containing one of them
+    exact: bool = True          # False: at the first task containing one of them
 
     def due(self, seen):
         if isinstance(self.tasks, int):
@@ -140,7 +140,7 @@ def run_once(runner, method, event, number, token, strikes, old):
     seen, struck, stop, mark, killed, said = [], None, None, sim.mark(), False, False
     try:
         for line in follow(log, lambda: process.poll() is not None):
-            started = banners(line)
+            started = started_tasks(line)
             seen += started
             if event and not struck and started and event.due(seen):
                 struck = seen[-1]
@@ -167,7 +167,7 @@ def run_once(runner, method, event, number, token, strikes, old):
     output = log.read_text(errors="replace")
     shutil.copy(log, log.with_name(f"run-{number}.log"))
     if struck and isinstance(event.tasks, int) and event.label != struck:
-        raise AssertionError(f"banner {event.tasks} was {struck!r}, not {event.label!r} as in the reference run")
+        raise AssertionError(f"task {event.tasks} was {struck!r}, not {event.label!r} as in the reference run")
     hits = 0
     if struck and event.kind.status:
         hits = sum(r["status"] == event.kind.status for r in sim.requests_since(mark))

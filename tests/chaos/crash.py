@@ -6,8 +6,8 @@
 
 A reference run of each method (at -vvv: the secrets campaign reads it too) lists its tasks in the
 order they start. For every task from the first that changed something to the last, a case starts a
-fresh scenario, kills the ansible-playbook process group as soon as that task's banner is printed
-(the Nth banner of the run), re-runs the same command and checks that the migration is complete,
+fresh scenario, kills the ansible-playbook process group as soon as a worker starts that task
+(the Nth task started in the run), re-runs the same command and checks that the migration is complete,
 nothing was lost, the apps are back as they were and nothing was created twice.
 """
 
@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from harness import Case, assert_complete, banners, expected_in_place, follow, inventory_of, scenario_runner
+from harness import STARTED, Case, assert_complete, started_tasks, expected_in_place, follow, inventory_of, scenario_runner
 from playbook_support import ok
 from simenv import app_updates
 
@@ -31,7 +31,7 @@ class Reference:
     """What a complete run of a method did."""
 
     method: object
-    tasks: list          # task banners, in the order they started
+    tasks: list          # tasks, in the order their workers started them
     changed: list        # whether each of them changed something
     inventory: dict      # add-ons and attachments it left
     seconds: float
@@ -55,25 +55,25 @@ def reference_run(method, workdir, token):
         seconds = time.monotonic() - started
         secrets |= runner.sim.secrets()
         assert_complete(runner, method)
-        sections = re.split(r"^(?:TASK|RUNNING HANDLER) \[.*\] \*+$", completed.stdout, flags=re.M)[1:]
+        sections = STARTED.split(completed.stdout)[3::3]  # split() also returns the two groups of each match
         files = {str(p): p.read_text(errors="replace")  # the state files, and any lock beside them
                  for p in sorted(runner.state_dir.rglob("*")) if p.is_file()}
         if runner.ansible.log_path.exists():
             files[str(runner.ansible.log_path)] = runner.ansible.log_path.read_text(errors="replace")
-        return Reference(method, banners(completed.stdout), [bool(CHANGED.search(s)) for s in sections],
+        return Reference(method, started_tasks(completed.stdout), [bool(CHANGED.search(s)) for s in sections],
                          inventory_of(runner.sim, method), seconds, completed.stdout + completed.stderr, files, secrets)
 
 
 def kill_at(runner, method, point, delay=0.0):
     """Start the method's run and SIGKILL its process group when a task starts (or `delay` seconds later): the
-    point-th task banner (an int), or the first whose name contains `point` (a str). Returns the tasks started,
+    point-th task started (an int), or the first whose name contains `point` (a str). Returns the tasks started,
     the killed one last."""
     process = runner.start(method.playbook, **method.variables)
     log = runner.state_dir.parent / "killed-run.log"
     seen = []
     try:
         for line in follow(log, lambda: process.poll() is not None):
-            seen += banners(line)
+            seen += started_tasks(line)
             if isinstance(point, int) and len(seen) > point or isinstance(point, str) and seen and point in seen[-1]:
                 break
         else:

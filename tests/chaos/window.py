@@ -17,6 +17,9 @@ from simenv import app_updates
 
 WAIT_TASK = "gate | Wait until the window opens"
 STOP_TASK = "gate | Say what is prepared, until when, and what the next run does"
+# Seconds from the first run's start to window_start: preparation (about 40 s with two cases at once on 2 cores)
+# must be done well within it, or the kill would not fall in the wait.
+LEAD_SECONDS = 90
 
 
 def _with(method, **variables):
@@ -28,11 +31,16 @@ def wait_case(method):
     earlier than window_start."""
 
     def run(workdir):
-        opens = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=30)
-        waiting = _with(method, window_start=opens.isoformat())
         with scenario_runner(method, workdir) as runner:
             before = inventory_of(runner.sim, method)
+            # From here, not before the simulator's clusters exist: on a loaded 2-core CI runner the set-up alone
+            # can take most of a short lead, and the wait must still be ahead when the run reaches it.
+            opens = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=LEAD_SECONDS)
+            waiting = _with(method, window_start=opens.isoformat())
             kill_at(runner, waiting, WAIT_TASK, delay=2.0)
+            killed = datetime.datetime.now(datetime.timezone.utc)
+            assert killed < opens, (f"the run reached the wait {LEAD_SECONDS} s lead too late to test it (killed "
+                                    f"{(killed - opens).total_seconds():.1f} s after window_start)")
             assert not runner.sim.maintenance(method.target_app), "the window was entered before window_start"
             mark = runner.sim.mark()
             rerun = ok(runner.run(waiting.playbook, **waiting.variables))
@@ -40,7 +48,8 @@ def wait_case(method):
             first_down = app_updates(runner.sim.requests_since(mark))[0]["time"]
             assert first_down >= opens.timestamp() - 0.5, "the re-run opened the window before window_start"
             report = assert_complete(runner, method, expected_in_place(before, method))
-            return (f"completed (the re-run opened the window {first_down - opens.timestamp():.1f} s after window_start;"
+            return (f"completed (killed {(opens - killed).total_seconds():.0f} s before window_start, the re-run opened"
+                    f" the window {first_down - opens.timestamp():.1f} s after it;"
                     f" window {report['window_seconds']} s)")
 
     return Case("crash", f"{method.name} while waiting for window_start", run)
