@@ -18,9 +18,20 @@
         attachments: [DATABASE, HEROKU_POSTGRESQL_LAVENDER]   # optional: colour (+ DATABASE if free)
         attached_to: {other-app: [DATABASE]}                  # optional: attachments on other apps
         pools: [DATABASE_CONNECTION_POOL]                     # optional: connection pools on `app`
-        seed_rows: 1000                 # optional: rows in a sample table
+        seed_rows: 1000                 # optional: rows in a sample table `items`
+        unlogged_tables: {sessions: 1000}  # optional: UNLOGGED tables with that many rows (a follower
+                                        # streams them empty, as PostgreSQL does)
+        schemas: 1001                   # optional: schemas tenant_1..N, each with a table `accounts`
+        objects: 10001                  # optional: views object_1..N in public (one object each)
+        extensions: [hstore, pg_trgm]   # optional: trusted extensions this version's build has
+        large_objects: 10               # optional: small large objects
+        publications: [everything]      # optional: publications of the permanent tables in public
         follows: postgresql-other-1     # optional: a follower of that add-on (listed earlier)
         apply_delay_ms: 0               # optional: this follower's replay delay
+
+The contents (seed_rows to publications) are made by the database's own role, on a leader only
+(a follower gets them by replication). Schemas and objects count towards pg:upgrade's limits
+(timings `upgrade_max_schemas`, `upgrade_max_objects`).
 
 Databases are created in parallel (leaders first, then followers), so a scenario with
 several databases starts in seconds.
@@ -41,8 +52,9 @@ from .sim import Simulator
 from .timings import Timings
 
 _APP_KEYS = {"name", "region", "space", "shield", "team", "formation", "config"}
+_CONTENT_KEYS = {"unlogged_tables", "schemas", "objects", "extensions", "large_objects", "publications"}
 _DB_KEYS = {"addon", "app", "plan", "version", "attachments", "attached_to", "pools",
-            "seed_rows", "follows", "apply_delay_ms"}
+            "seed_rows", "follows", "apply_delay_ms"} | _CONTENT_KEYS
 
 
 def read(path: Path) -> dict:
@@ -67,6 +79,8 @@ def load(sim: Simulator, raw: dict) -> None:
     specs = raw.get("databases") or []
     for spec in specs:
         _check(spec, _DB_KEYS, "database")
+        if spec.get("follows") and _CONTENT_KEYS & set(spec):
+            raise ValueError(f"{spec['addon']}: a follower gets its contents from its leader")
     # Databases with named attachments register first so that the colours they name are
     # taken before any other database draws a free one.
     specs = sorted(specs, key=lambda s: not s.get("attachments"))
@@ -124,5 +138,6 @@ def _provision(sim: Simulator, addon: Addon, spec: dict) -> None:
         cluster = sim.pg.create_primary(addon.name, addon.db.version)
         if spec.get("seed_rows"):
             cluster.seed(int(spec["seed_rows"]))
+        cluster.fill(**{key: spec[key] for key in _CONTENT_KEYS if key in spec})
     with sim.store.lock:
         addon.db.cluster, addon.db.status, addon.state = cluster, "Available", "provisioned"

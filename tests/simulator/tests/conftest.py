@@ -1,8 +1,16 @@
-"""Fixtures that start a real simulator (subprocess, real clusters) and prove it stopped."""
+"""Fixtures that start a real simulator (subprocess, real clusters) or real clusters alone, and
+prove they stopped."""
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import psutil
 import pytest
 
+from herokusim.pg import ClusterManager, PgEnv
 from herokusim.testing import SimulatorProcess, scenario
 
 
@@ -30,3 +38,26 @@ def start_simulator():
 @pytest.fixture
 def sim(start_simulator) -> SimulatorProcess:
     return start_simulator()
+
+
+@pytest.fixture(scope="module")
+def env():
+    base = Path(tempfile.mkdtemp(prefix="hks-"))
+    os.chmod(base, 0o755)  # the postgres account must get in
+    yield PgEnv(base)
+    shutil.rmtree(base)
+
+
+@pytest.fixture
+def manager(env):
+    """A ClusterManager whose every process, backends included, must be gone afterwards."""
+    mgr = ClusterManager(env)
+    yield mgr
+    pids = set()
+    for cluster in mgr.clusters():
+        if cluster.pid:
+            pids.add(cluster.pid)
+            pids.update(p.pid for p in psutil.Process(cluster.pid).children(recursive=True))
+    for cluster in mgr.clusters():
+        cluster.destroy()
+    assert not [pid for pid in pids if psutil.pid_exists(pid)]

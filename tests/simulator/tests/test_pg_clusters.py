@@ -1,40 +1,12 @@
 """herokusim.pg against real PostgreSQL 15 and 16 servers."""
 
-import os
-import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
-import psutil
 import psycopg
 import pytest
 
-from herokusim.pg import ClusterManager, PgEnv, PgError
-
-
-@pytest.fixture(scope="module")
-def env():
-    base = Path(tempfile.mkdtemp(prefix="hks-"))
-    os.chmod(base, 0o755)  # the postgres account must get in
-    yield PgEnv(base)
-    shutil.rmtree(base)
-
-
-@pytest.fixture
-def manager(env):
-    """A ClusterManager whose every process, backends included, must be gone afterwards."""
-    mgr = ClusterManager(env)
-    yield mgr
-    pids = set()
-    for cluster in mgr.clusters():
-        if cluster.pid:
-            pids.add(cluster.pid)
-            pids.update(p.pid for p in psutil.Process(cluster.pid).children(recursive=True))
-    for cluster in mgr.clusters():
-        cluster.destroy()
-    assert not [pid for pid in pids if psutil.pid_exists(pid)]
+from herokusim.pg import PgError
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from . import transfer, upgrade
+from . import contents, transfer, upgrade
 from .credentials import new_password
 from .env import SUPERUSER, PgEnv
 from .errors import PgError, PortInUse
@@ -341,6 +341,14 @@ class Cluster:
             conn.execute(sql.SQL("INSERT INTO {} (name) SELECT 'item ' || g "
                                  "FROM generate_series(1, %s) g").format(sql.Identifier(table)),
                          [rows])
+
+    def fill(self, **what) -> None:
+        """Unlogged tables, schemas, objects, extensions...; see contents.fill."""
+        contents.fill(self, **what)
+
+    def catalog_size(self) -> tuple[int, int]:
+        """(user schemas, user objects) of the database; see contents.py."""
+        return contents.catalog_size(self)
 
     def data_size(self) -> int:
         """Size of the database in bytes."""
