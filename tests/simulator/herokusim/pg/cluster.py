@@ -2,7 +2,8 @@
 
 Files live in env.clusters_dir/<name>/: `data/` (PGDATA) and `postgres.log`.
 The application role `user` owns database `dbname` and logs in over TCP at
-127.0.0.1:`port` with `password` (scram-sha-256) -- that is `url`.  The
+127.0.0.1:`port` with `password` (scram-sha-256), with TLS or without (tls.py)
+-- that is `url`.  The
 simulator itself connects as superuser over the unix socket (`connect()`).
 
 A follower is a physical streaming replica of its `leader`, so it carries the

@@ -15,6 +15,7 @@ Layout under base_dir:
                         simulator on the machine (keyed by the binaries' paths)
     clusters/<name>/    one directory per cluster (see cluster.py)
     work/               working directory of the tools (pg_upgrade writes there)
+    tls/                this run's certificate and key (0700; see tls.py)
 
 All methods are thread-safe.
 """
@@ -30,7 +31,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import binaries, guard
+from . import binaries, guard, tls
 from .errors import PgError, tail
 from .spawn import spawn
 
@@ -70,6 +71,7 @@ class PgEnv:
         self._bindirs: dict[str, Path] = {}
         self._lock = threading.Lock()
         self._template_locks: dict[str, threading.Lock] = {}
+        self._native_tls: dict[str, bool] = {}
         if not self.base_dir.exists():
             self.base_dir.mkdir(parents=True)
             os.chmod(self.base_dir, 0o755)
@@ -89,6 +91,7 @@ class PgEnv:
         except (PgError, OSError) as exc:
             raise PgError(f"user {self.os_user} cannot use {self.base_dir}: it and its "
                           f"parents must be searchable by all (chmod o+x)") from exc
+        self.certificate = tls.Certificate(self, self._mkdir(self.base_dir / "tls", 0o700))
 
     @property
     def os_user(self) -> str:
@@ -113,6 +116,16 @@ class PgEnv:
 
     def tool(self, version: str, name: str) -> str:
         return str(self.bindir(version) / name)
+
+    def native_tls(self, version: str) -> bool:
+        """Whether `version`'s server does TLS itself; if not, a TlsFront does it (see tls.py)."""
+        with self._lock:
+            known = self._native_tls.get(version)
+        if known is None:
+            known = tls.native(self.run([self.tool(version, "pg_config"), "--configure"]))
+            with self._lock:
+                self._native_tls[version] = known
+        return known
 
     def _usable(self, bindir: Path) -> bool:
         try:

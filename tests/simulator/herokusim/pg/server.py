@@ -5,6 +5,7 @@ pg_ctl) through spawn(), with SIGQUIT -- immediate shutdown -- as its
 parent-death signal, so it never outlives the simulator; its backends exit
 with it.  It runs in its own session so a Ctrl-C on the simulator's terminal
 reaches the simulator, which then stops servers in order (`stop_all`).
+A build without TLS gets a TlsFront on its port while it runs (tls.py).
 """
 
 import signal
@@ -18,6 +19,8 @@ import psycopg
 from .env import PgEnv
 from .errors import PgError, PortInUse, tail
 from .spawn import spawn
+from .tls import BACKEND_HOST
+from .tls_front import TlsFront
 
 
 def log_tail(path: Path, lines: int = 20) -> str:
@@ -35,6 +38,7 @@ class Postmaster:
         self.env = env
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
+        self.front: TlsFront | None = None
         self._lock = threading.Lock()
 
     @property
@@ -53,8 +57,11 @@ class Postmaster:
         with self._lock:
             if self.running:
                 raise PgError(f"server for {datadir} is already running")
+            native_tls = self.env.native_tls(version)
             argv = [self.env.tool(version, "postgres"), "-D", str(datadir), "-p", str(port),
                     "-k", str(self.env.socket_dir)]
+            argv += (self.env.certificate.server_options() if native_tls
+                     else ["-c", f"listen_addresses={BACKEND_HOST}"])
             with open(self.log_path, "ab") as log:
                 self.proc = spawn(argv, death_signal=signal.SIGQUIT, start_new_session=True,
                                   cwd=datadir, stdin=subprocess.DEVNULL, stdout=log,
@@ -68,7 +75,7 @@ class Postmaster:
                             f"with {self.proc.returncode}:\n{log}")
             try:
                 psycopg.connect(self.env.conninfo(port), connect_timeout=5).close()
-                return
+                break
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     log = log_tail(self.log_path)
@@ -76,13 +83,29 @@ class Postmaster:
                     raise PgError(f"postgres {version} on port {port} not ready "
                                   f"after {timeout}s:\n{log}") from None
                 time.sleep(0.05)
+        if not native_tls:
+            self._start_front(port)
+
+    def _start_front(self, port: int) -> None:
+        front = TlsFront(self.env.certificate.context(), port)
+        try:
+            front.start()
+        except PgError:
+            self.stop()
+            raise
+        self.front = front
 
     def stop(self, timeout: float = 10) -> None:
         stop_all([self], timeout)
 
 
 def stop_all(postmasters: list[Postmaster], timeout: float = 10) -> None:
-    """Stop servers concurrently: fast shutdown, immediate after `timeout`, then SIGKILL."""
+    """Stop servers concurrently: fast shutdown, immediate after `timeout`, then SIGKILL.
+    Their TLS fronts close first, so no new client gets in meanwhile."""
+    for postmaster in postmasters:
+        front, postmaster.front = postmaster.front, None
+        if front is not None:
+            front.stop()
     procs = [p.proc for p in postmasters if p.running]
     for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 5), (signal.SIGKILL, 5)):
         for proc in procs:
