@@ -2,7 +2,9 @@
 
 Essential databases upgrade in place; a follower is unfollowed then upgraded (the seeds'
 procedure); a Standard+ leader runs an upgrade prepared earlier and then re-creates its
-followers (Heroku's direct method). Every version change is a real pg_upgrade.
+followers (Heroku's direct method). Every version change is a real pg_upgrade. Past the
+limits Heroku documents (timings upgrade_max_schemas/objects), every path fails as an upgrade
+that ran out of memory would: `UPGRADE_ERROR`, the database as it was.
 """
 from __future__ import annotations
 
@@ -93,6 +95,7 @@ def _upgrade(sim: Simulator, addon: Addon, target: str) -> None:
         if "upgrade" in db.fail_next:
             db.fail_next.discard("upgrade")
             raise RuntimeError("injected failure")
+        _check_catalog(sim, addon)
         db.cluster.upgrade(target)
     except Stopping:  # the simulator is shutting down with every cluster
         raise
@@ -118,6 +121,16 @@ def _upgrade(sim: Simulator, addon: Addon, target: str) -> None:
         up.state, up.message, db.status = "done", "upgrade complete", "Available"
         addon.updated_at = clock.now()
     sim.record_operation("upgrade", addon.name, started)
+
+
+def _check_catalog(sim: Simulator, addon: Addon) -> None:
+    """Fail as pg_upgrade running out of memory would, before anything changed: Heroku documents
+    that risk past 1,000 schemas or 10,000 objects."""
+    schemas, objects = addon.db.cluster.catalog_size()
+    if schemas > sim.timings.upgrade_max_schemas or objects > sim.timings.upgrade_max_objects:
+        raise RuntimeError(f"pg_upgrade of {addon.name} out of memory: {schemas} schemas (limit "
+                           f"{sim.timings.upgrade_max_schemas}), {objects} objects (limit "
+                           f"{sim.timings.upgrade_max_objects})")
 
 
 def prepare(sim: Simulator, addon: Addon, version) -> dict:
