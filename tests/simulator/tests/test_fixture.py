@@ -39,3 +39,15 @@ def test_named_colours_are_taken_before_free_ones_are_drawn(sim, monkeypatch):
     assert names["HEROKU_POSTGRESQL_AMBER"] == "pg-named"
     assert names["DATABASE"] == "pg-unnamed"
     assert names[f"HEROKU_POSTGRESQL_{sim.store.addon('pg-unnamed').colour}"] == "pg-unnamed"
+
+
+def test_a_follower_takes_no_contents_of_its_own(sim):
+    with pytest.raises(ValueError, match="pg-follower: a follower gets its contents from its leader"):
+        fixture.load(sim, {
+            "apps": [{"name": "shop", "formation": {}}],
+            "databases": [
+                {"addon": "pg-leader", "app": "shop", "plan": "standard-0", "schemas": 5},
+                {"addon": "pg-follower", "app": "shop", "plan": "standard-0", "follows": "pg-leader",
+                 "unlogged_tables": {"sessions": 10}},
+            ],
+        })
