@@ -32,7 +32,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "chaos"))
 # pylint: disable=wrong-import-position  # harness sets up the paths
-from harness import REPO, banners, follow, load, scenario_runner  # noqa: E402
+from harness import REPO, follow, load, scenario_runner, started_tasks  # noqa: E402
 from methods import METHODS, Method, essential_fleet, sized_fleet  # noqa: E402
 from simenv import app_updates  # noqa: E402
 
@@ -84,7 +84,7 @@ def timed_run(runner, playbook, variables):
     tasks, lines = [], []
     for line in follow(runner.state_dir.parent / "killed-run.log", lambda: process.poll() is not None):
         lines.append(line)
-        tasks += [(time.time(), name) for name in banners(line)]
+        tasks += [(time.time(), name) for name in started_tasks(line)]
     process.wait()
     seconds = time.monotonic() - started
     sampler.join()

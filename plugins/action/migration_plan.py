@@ -26,6 +26,9 @@ ARGUMENT_SPEC = {
     # Kept as given: the state file records it in the request, which a re-run must repeat.
     "recreate_followers": {"type": "raw", "default": False},
     "databases": {"type": "list", "elements": "dict", "required": True},
+    "inside": {"type": "dict"},
+    "accept_unlogged_loss": {"type": "bool", "default": False},
+    "upgrade_tested": {"type": "bool", "default": False},
 }
 
 
@@ -39,7 +42,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         options = dict(self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1])
-        databases = options.pop("databases")
-        plan, errors = _plan.plan(options, databases, datetime.now(timezone.utc))
+        databases, inside = options.pop("databases"), options.pop("inside")
+        plan, errors = _plan.plan(options, databases, datetime.now(timezone.utc), inside)
         result.update(changed=False, plan=plan, errors=errors)
         return result

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 __metaclass__ = type
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._client import (HAS_REQUESTS, REQUESTS_IMPORT_ERROR, HerokuAPIError, HerokuClient, HerokuError, HerokuUncertainWriteError,
                       heroku_argument_spec)
 from ._attachments import DatabaseNotFoundError, is_pg_addon, resolve_attachment
+from ._names import config_var_name
 from ._wait import ProgressLog, WaitTimeoutError, wait_argument_spec, wait_for
 
 
@@ -133,6 +134,19 @@ class HerokuModule:
             return self._pg_addon(doing, database, exc)
         except HerokuError as exc:
             self.fail(doing, exc)
+
+    def database_url(self, attachment):
+        """The database URL from the attachment's config var, registered with Ansible as a secret (so that no output
+        shows it or its password)."""
+        app = attachment["app"]["name"]
+        var = next((v for v in attachment.get("config_vars") or () if v.endswith("_URL")),
+                   config_var_name(attachment["name"]))
+        config = self.call(f"Reading the config vars of {app}", self.client.get, f"/apps/{quote(app, safe='')}/config-vars")
+        url = config.get(var)
+        if not url:
+            self.fail(f"Reading the URL of {attachment['addon']['name']}", f"{app} has no config var {var}")
+        self.module.no_log_values.update(v for v in (url, urlsplit(url).password) if v)
+        return url
 
     def _pg_addon(self, doing, name, not_attached):
         """GET /addons/{name}, which must be Heroku Postgres; a 404 fails with not_attached."""

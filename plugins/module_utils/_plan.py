@@ -21,6 +21,7 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from . import _findings
 from ._phases import METHODS as STEPS
 
 UPGRADE, CHANGE, SPACE = "upgrade_pg", "change_pg_plan", "migrate_to_private_space"
@@ -283,11 +284,30 @@ def _promotion_errors(facts):
             " whose DATABASE_URL it is."]
 
 
-def plan(options, databases, now):
+def _copy_keeps_unlogged(facts, method, chosen_variant, inside):
+    """Whether `auto` should take pg:copy instead of its choice: that loses unlogged tables, and a copy applies."""
+    old = facts.old
+    return (_findings.loses_unlogged(_key(method, chosen_variant), inside, facts.options) and not facts.space
+            and (old.get("num_bytes") or 0) < facts.options["copy_max_bytes"]
+            and "shield" not in (old.get("tier"), facts.new_tier))
+
+
+def _key(method, chosen_variant):
+    return method + ("/" + chosen_variant if chosen_variant else "")
+
+
+# What the plan keeps of heroku_pg_inspect's result (its api_calls and the like stay out of the state file).
+INSIDE_KEYS = ("inspected", "reason", "database", "server_version", "size_bytes", "schemas", "objects",
+               "over_upgrade_limits", "unlogged_tables", "extensions", "logical_replication_slots", "publications",
+               "subscriptions", "large_objects")
+
+
+def plan(options, databases, now, inside=None):
     """(the plan, the refusals): the plan is None when the request is refused.
 
     options are the preflight role's variables without their prefix; databases heroku_pg_info's list for the app;
-    now a datetime (UTC), which names the new database."""
+    now a datetime (UTC), which names the new database; inside what heroku_pg_inspect found in the database (None
+    when it was skipped)."""
     errors = request_errors(options)
     old = find_database(options, databases) if not errors else None
     errors = errors or resolution_errors(options, old, databases)
@@ -297,18 +317,24 @@ def plan(options, databases, now):
     auto = auto_method(facts) if options["method"] == "auto" else None
     method = auto[0] if auto else options["method"]
     chosen_variant = variant(facts, method)
+    if auto and _copy_keeps_unlogged(facts, method, chosen_variant, inside):
+        auto = ("pg_copy", f"{auto[1]} Yet {old['name']} has unlogged tables, which a follower never receives: pg:copy"
+                           " keeps them (002 A3, 003 B4).")
+        method, chosen_variant = auto[0], None
     # What the method does to Heroku: the state machine's table (_phases.METHODS), the one place a method is declared.
-    steps = STEPS[method + ("/" + chosen_variant if chosen_variant else "")]
+    steps = STEPS[_key(method, chosen_variant)]
     follows, promotes = steps.follows, steps.promotes
     done = already(facts, method)
     if not done:
-        errors = method_errors(facts, method, chosen_variant, follows, promotes)
+        errors = (method_errors(facts, method, chosen_variant, follows, promotes)
+                  + _findings.errors(_key(method, chosen_variant), old["name"], inside, options))
         if errors:
             return None, errors
     reason = " ".join(text for text in (auto[1] if auto else f"Requested (method={method}).",
                                         _VARIANT_WHY.get(chosen_variant, "")) if text)
     new_database = _new_database_name(facts, now) if promotes else None
-    texts = _Texts(facts, databases, method, chosen_variant, new_database, promotes)
+    inside = {key: inside[key] for key in INSIDE_KEYS if key in inside} if inside is not None else None
+    texts = _Texts(facts, databases, method, chosen_variant, new_database, promotes, inside)
     return {
         "id": migration_id(options),
         "migration": facts.migration,
@@ -324,6 +350,7 @@ def plan(options, databases, now):
         "target": {"version": facts.new_version, "plan": facts.new_plan, "description": texts.target()},
         "new_database": new_database,
         "copy_max_bytes": options["copy_max_bytes"],
+        "inside": inside,
         "new_database_follows": follows,
         "creates_new_primary": promotes,
         "window_apps": texts.window_apps,
@@ -345,10 +372,11 @@ def _new_database_name(facts, now):
 class _Texts:
     """The plan's words: the steps, the downtime and the manual follow-ups."""
 
-    def __init__(self, facts, databases, method, chosen_variant, new_database, promotes):
+    def __init__(self, facts, databases, method, chosen_variant, new_database, promotes, inside):
         self.facts, self.method, self.new_database, self.promotes = facts, method, new_database, promotes
+        self.inside = inside
         old = facts.old
-        self.key = method + (f"/{chosen_variant}" if chosen_variant else "")
+        self.key = _key(method, chosen_variant)
         self.new_name = new_database or old["name"]
         self.window_apps = sorted(set([att["app"] for att in old["attachments"]] + [facts.target_app]))
         self.other_attachments = [att for att in old["attachments"]
@@ -453,6 +481,7 @@ class _Texts:
         if method == "pg_upgrade":
             texts.append("pg:upgrade may fail on more than 1,000 schemas or 10,000 objects: test it first (heroku"
                          " pg:upgrade:dryrun, or a fork). Rails before 5.0 does not work with PostgreSQL 10 and later.")
+        texts += _findings.follow_ups(self.key, name, new, self.inside, facts.options)
         if facts.space:
             texts += [f"{att['app']} still uses {name} as {att['name']}: a Private Space database cannot be reached"
                       " from there; move that app into the space too." for att in self.other_attachments]
@@ -473,6 +502,7 @@ def summary(plan):
     return lines + [
         f"Database: {old['name']} of {old['app']}, {old['plan']}, PostgreSQL {old['version']}, {size:.1f} MB,"
         f" followers: {', '.join(old['followers']) or 'none'}.",
+    ] + [line for line in [_findings.summary_line(plan.get("inside"))] if line] + [
         f"Method: {plan['method']}{' (' + plan['variant'] + ')' if plan['variant'] else ''}. {plan['reason']}",
         f"Target: {plan['target']['description']}.",
         f"Preparation: {plan['preparation']}.",

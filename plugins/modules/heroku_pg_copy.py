@@ -199,16 +199,12 @@ api_calls:
             "host": "data", "status": 201, "duration": 0.3, "request_id": "8c1f...", "retries": 0, "planned": false}]
 """
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import _safe_text as safe_text
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info
-from ansible_collections.herokuops.postgres.plugins.module_utils._names import (
-    attachment_name,
-    config_var_name,
-    plan_tier,
-)
+from ansible_collections.herokuops.postgres.plugins.module_utils._names import attachment_name, plan_tier
 from ansible_collections.herokuops.postgres.plugins.module_utils._times import parse_time
 
 TRANSFER_KEYS = ("uuid", "num", "from_name", "to_name", "processed_bytes", "succeeded", "created_at", "started_at",
@@ -261,19 +257,6 @@ class Copy:
         return self.module.call(f"Listing the transfers of {self.dst['app']['name']}", self.client.get_all,
                                 self.app_path)
 
-    def url(self, attachment):
-        """The database URL from the attachment's config var, registered with Ansible as a secret."""
-        app = attachment["app"]["name"]
-        var = next((v for v in attachment.get("config_vars") or () if v.endswith("_URL")),
-                   config_var_name(attachment["name"]))
-        config = self.module.call(f"Reading the config vars of {app}", self.client.get,
-                                  f"/apps/{quote(app, safe='')}/config-vars")
-        url = config.get(var)
-        if not url:
-            self.module.fail(f"Reading the URL of {attachment['addon']['name']}", f"{app} has no config var {var}")
-        self.module.module.no_log_values.update(v for v in (url, urlsplit(url).password) if v)
-        return url
-
     def warn_credentials(self):
         credentials = self.module.call(f"Listing the credentials of {self.src['name']}", self.client.get,
                                        f"/postgres/v0/databases/{quote(self.src['name'], safe='')}/credentials")
@@ -283,7 +266,7 @@ class Copy:
 
     def start(self, known):
         """POST the transfer; if its outcome is unknown, adopt a new transfer of ours, and send it again only when there is none."""
-        from_url, to_url = self.url(self.source), self.url(self.target)
+        from_url, to_url = self.module.database_url(self.source), self.module.database_url(self.target)
         if from_url == to_url:
             self.module.refuse("Cannot copy database onto itself. Nothing was changed.")
         path = f"/client/v11/databases/{quote(self.dst['id'], safe='')}/transfers"

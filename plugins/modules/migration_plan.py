@@ -87,6 +87,25 @@ options:
     type: list
     elements: dict
     required: true
+  inside:
+    description:
+      - What M(herokuops.postgres.heroku_pg_inspect) returned for the database (inspected or not); omitted when the
+        inspection was skipped.
+      - "Unlogged tables refuse the methods whose new primary was a follower (it has them empty): follower
+        changeover, the follower pg:upgrade, addons:upgrade on Standard and above. With O(method=auto), pg:copy is
+        chosen instead where it applies. Beyond pg:upgrade's documented limits (1,000 schemas, 10,000 objects),
+        pg:upgrade is refused unless O(upgrade_tested)."
+    type: dict
+  accept_unlogged_loss:
+    description: Accept that the new primary has the unlogged tables empty; the plan lists them in its follow-ups.
+    type: bool
+    default: false
+  upgrade_tested:
+    description:
+      - Say that pg:upgrade was tested on this database (C(heroku pg:upgrade:dryrun), or an upgrade of a fork), so
+        that a database beyond the documented limits may still be upgraded.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

@@ -139,7 +139,7 @@ FOLLOWER_CHANGEOVER = Method(
     pools={"sushi": {"DATABASE_CONNECTION_POOL": NEW, "REPORTING_POOL": NEW}},
     followers=((f"{NEW}-f1", NEW), ("postgresql-white-22222", OLD)),
     report={"window_apps": ["sushi", "sushi-admin"]},
-    steps=("preflight", "prepare", "window_enter", "cutover", "post_cutover", "window_leave", "finish"),
+    steps=("preflight", "prepare", "window_enter", "cutover", "census_compare", "post_cutover", "window_leave", "finish"),
     follow_ups=("dataclips",))
 
 PRIVATE_SPACE = Method(

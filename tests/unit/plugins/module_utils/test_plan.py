@@ -304,7 +304,7 @@ def test_the_words_of_a_follower_changeover():
                                                        "attachments", "pools", "followers")},
         "target": {"version": "15", "plan": "standard-2",
                    "description": f"PostgreSQL 15 on standard-2, new database {new} on sushi"},
-        "new_database": new, "copy_max_bytes": 10737418240, "new_database_follows": True, "creates_new_primary": True,
+        "new_database": new, "copy_max_bytes": 10737418240, "inside": None, "new_database_follows": True, "creates_new_primary": True,
         "window_apps": ["reports", "sushi"], "other_attachments": [att("reports", "SUSHI_DB")],
         "followers": [{"name": WHITE, "app": "sushi", "plan": "standard-0"}],
         "preparation": "hours with the app live (create the follower ideally 24 hours ahead); waited on up to"
