@@ -29,8 +29,8 @@ else:
 # 002 A: pg:upgrade "may fail out of memory with more than 1,000 schemas or 10,000 objects: test it first".
 UPGRADE_LIMITS = {"schemas": 1000, "objects": 10000}
 
-USER_SCHEMA = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' " \
-               "AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+USER_SCHEMA = ("n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%' "
+               "AND n.nspname NOT LIKE 'pg\\_temp\\_%'")
 # Objects: the relations (tables, indexes, sequences, views, types' relations) and functions of the user's schemas,
 # those an extension created left out: pg_upgrade dumps and restores each of them (an extension is one statement).
 _NOT_EXTENSION_MEMBER = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = {catalog}::regclass AND d.objid = {oid}" \
