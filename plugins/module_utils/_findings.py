@@ -33,10 +33,15 @@ def describe_tables(tables):
     return ", ".join(f"{t['schema']}.{t['name']} ({t['rows']} rows, {_size(t['bytes'])})" for t in tables)
 
 
+def method_key(method, variant):
+    """method/variant, as the state machine's table (_phases.METHODS) names a method: pg_upgrade/follower."""
+    return method + ("/" + variant if variant else "")
+
+
 def accepted_empty(plan):
     """The tables (schema.table) the plan accepted to find empty on the new primary: its unlogged tables, when its
     method's new primary was a follower."""
-    key = plan["method"] + ("/" + plan["variant"] if plan.get("variant") else "")
+    key = method_key(plan["method"], plan.get("variant"))
     return [f"{t['schema']}.{t['name']}" for t in unlogged(plan.get("inside"))] if key in LOSES_UNLOGGED else []
 
 

@@ -287,13 +287,9 @@ def _promotion_errors(facts):
 def _copy_keeps_unlogged(facts, method, chosen_variant, inside):
     """Whether `auto` should take pg:copy instead of its choice: that loses unlogged tables, and a copy applies."""
     old = facts.old
-    return (_findings.loses_unlogged(_key(method, chosen_variant), inside, facts.options) and not facts.space
+    return (_findings.loses_unlogged(_findings.method_key(method, chosen_variant), inside, facts.options) and not facts.space
             and (old.get("num_bytes") or 0) < facts.options["copy_max_bytes"]
             and "shield" not in (old.get("tier"), facts.new_tier))
-
-
-def _key(method, chosen_variant):
-    return method + ("/" + chosen_variant if chosen_variant else "")
 
 
 # What the plan keeps of heroku_pg_inspect's result (its api_calls and the like stay out of the state file).
@@ -322,12 +318,12 @@ def plan(options, databases, now, inside=None):
                            " keeps them (002 A3, 003 B4).")
         method, chosen_variant = auto[0], None
     # What the method does to Heroku: the state machine's table (_phases.METHODS), the one place a method is declared.
-    steps = STEPS[_key(method, chosen_variant)]
+    steps = STEPS[_findings.method_key(method, chosen_variant)]
     follows, promotes = steps.follows, steps.promotes
     done = already(facts, method)
     if not done:
         errors = (method_errors(facts, method, chosen_variant, follows, promotes)
-                  + _findings.errors(_key(method, chosen_variant), old["name"], inside, options))
+                  + _findings.errors(_findings.method_key(method, chosen_variant), old["name"], inside, options))
         if errors:
             return None, errors
     reason = " ".join(text for text in (auto[1] if auto else f"Requested (method={method}).",
@@ -376,7 +372,7 @@ class _Texts:
         self.facts, self.method, self.new_database, self.promotes = facts, method, new_database, promotes
         self.inside = inside
         old = facts.old
-        self.key = _key(method, chosen_variant)
+        self.key = _findings.method_key(method, chosen_variant)
         self.new_name = new_database or old["name"]
         self.window_apps = sorted(set([att["app"] for att in old["attachments"]] + [facts.target_app]))
         self.other_attachments = [att for att in old["attachments"]
