@@ -74,6 +74,23 @@ options:
     type: str
     choices: [none, rows, checksum]
     default: none
+  compare_with:
+    description:
+      - Another database to take the same census of first, in the same run, into RV(reference). The migration
+        roles count the old primary with it, then the new one, once writes have stopped, and compare the two.
+      - Needs O(census). O(required) applies to it too.
+    type: dict
+    suboptions:
+      app:
+        description:
+          - Name or id of the app that database is attached to.
+        type: str
+        required: true
+      database:
+        description:
+          - The database, in any form O(database) takes.
+        type: str
+        default: DATABASE_URL
 extends_documentation_fragment:
   - herokuops.postgres.heroku
   - herokuops.postgres.attributes
@@ -179,6 +196,31 @@ tables:
   returned: when inspected and O(census) is not V(none)
   type: dict
   sample: {"public.orders": {"rows": 1000, "unlogged": false, "checksum": "-1234567890123"}}
+reference:
+  description:
+    - The census of O(compare_with), taken before this database's. RV(reference.tables) is set when it was
+      inspected, RV(reference.reason) when it was not.
+  returned: when O(compare_with) is set
+  type: dict
+  sample: {"database": "postgresql-shaped-12345", "inspected": true, "tables": {"public.orders": {"rows": 1000,
+           "unlogged": false, "checksum": null}}}
+  contains:
+    database:
+      description: The add-on name of O(compare_with).
+      type: str
+      returned: always
+    inspected:
+      description: Whether it could be inspected.
+      type: bool
+      returned: always
+    tables:
+      description: Its census, as RV(tables).
+      type: dict
+      returned: when inspected
+    reason:
+      description: Why it was not inspected.
+      type: str
+      returned: when not inspected
 large_objects:
   description: Number of large objects.
   returned: when inspected
@@ -209,6 +251,21 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._inspect import
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 
 
+def look(module, app, database, counted):
+    """(add-on name, what inspect() found or None, why not)."""
+    params = module.params
+    attachment = module.resolve(app, database)
+    name = attachment["addon"]["name"]
+    url = module.database_url(attachment)
+    try:
+        with connect(url, params["sslmode"], params["connect_timeout"], params["statement_timeout"]) as connection:
+            return name, inspect(connection, url, counted), None
+    except InspectError as exc:
+        if params["required"]:
+            module.refuse(f"Inspecting {name} failed: {exc}", database=name, inspected=False)
+        return name, None, str(exc)
+
+
 def main():
     module = HerokuModule(
         {
@@ -219,23 +276,28 @@ def main():
             "connect_timeout": {"type": "int", "default": 10},
             "statement_timeout": {"type": "float", "default": 30},
             "census": {"type": "str", "choices": ["none", "rows", "checksum"], "default": "none"},
+            "compare_with": {"type": "dict", "options": {
+                "app": {"type": "str", "required": True},
+                "database": {"type": "str", "default": "DATABASE_URL"},
+            }},
         },
     )
     params = module.params
     if not HAS_PSYCOPG:
         module.module.fail_json(msg=missing_required_lib("psycopg"), exception=PSYCOPG_IMPORT_ERROR)
-    attachment = module.resolve(params["app"], params["database"])
-    name = attachment["addon"]["name"]
-    url = module.database_url(attachment)
-    try:
-        with connect(url, params["sslmode"], params["connect_timeout"], params["statement_timeout"]) as connection:
-            counted = partial(census, checksum=params["census"] == "checksum") if params["census"] != "none" else None
-            found = inspect(connection, url, counted)
-    except InspectError as exc:
-        if params["required"]:
-            module.refuse(f"Inspecting {name} failed: {exc}", database=name, inspected=False)
-        module.exit(database=name, inspected=False, reason=str(exc))
-    module.exit(database=name, inspected=True, **found)
+    if params["compare_with"] and params["census"] == "none":
+        module.refuse("compare_with needs a census (census=rows or census=checksum) to compare.")
+    counted = partial(census, checksum=params["census"] == "checksum") if params["census"] != "none" else None
+    result = {}
+    if params["compare_with"]:
+        other = params["compare_with"]
+        name, found, reason = look(module, other["app"], other["database"], counted)
+        result["reference"] = {"database": name, "inspected": found is not None,
+                               **({"tables": found["tables"]} if found else {"reason": reason})}
+    name, found, reason = look(module, params["app"], params["database"], counted)
+    if found is None:
+        module.exit(database=name, inspected=False, reason=reason, **result)
+    module.exit(database=name, inspected=True, **found, **result)
 
 
 if __name__ == "__main__":

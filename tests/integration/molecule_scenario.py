@@ -88,6 +88,10 @@ def verify(method, sim, before, output, state_dir):
     assert changes == [], f"the second run changed something: {changes}"
     assert '"window_seconds"' in printed, "converge did not print the report"
     assert not [s for s in sim.secrets() if s in printed], "a database password appears in the output"
+    proof = report.get("data_proof") or {}
+    assert (proof.get("verify"), proof.get("differences"), proof.get("not_proven")) == ("rows", [], None), \
+        f"the new primary was not proven to hold what the old one held: {proof}"
+    assert proof["tables"] >= 1, "the proof counted no table"
     assert_migrated(method, sim)
     assert_expected(method, sim, report, printed)
     runner.assert_back_as_before(method.formations)

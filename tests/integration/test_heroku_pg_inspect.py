@@ -83,3 +83,20 @@ def test_a_database_it_cannot_inspect(env):
 def test_unknown_database_fails_clearly(env):
     ansible = env[1]
     ansible.run("heroku_pg_inspect", app="sushi", database="HEROKU_POSTGRESQL_NOPE").refused("HEROKU_POSTGRESQL_NOPE")
+
+
+def test_a_census_compared_with_another_database(env):
+    """compare_with counts the other database first, in the same run; the reference of a database it cannot inspect
+    says why, and compare_with without a census is refused."""
+    sim, ansible = env
+    mark = sim.mark()
+    found = ansible.run("heroku_pg_inspect", app="reports", database="SUSHI_DB", census="rows",
+                        compare_with={"app": "sushi"}).ok()
+    reference = found["reference"]
+    assert (reference["database"], reference["inspected"]) == (OLD, True)
+    assert reference["tables"] == found["tables"] and found["tables"]["public.sessions"]["rows"] == 1000
+    ansible.run("heroku_pg_inspect", app="sushi", compare_with={"app": "sushi"}).refused("compare_with needs a census")
+    with_checksum = ansible.run("heroku_pg_inspect", app="sushi", census="checksum",
+                                compare_with={"app": "reports", "database": "SUSHI_DB"}).ok()
+    assert with_checksum["reference"]["tables"]["public.sessions"]["checksum"] == with_checksum["tables"]["public.sessions"]["checksum"]
+    assert sim.changes_since(mark) == []

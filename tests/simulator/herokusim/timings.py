@@ -23,6 +23,9 @@ class Timings:
     # pg:copy's throughput cap (0: as fast as this machine copies). Heroku copies on its own servers, about 3 minutes
     # per GB; a cap makes a large copy take long here without taking the controller's CPU meanwhile.
     copy_bytes_per_second: float = 0.0
+    # pg:copy's start: Heroku runs a transfer on a backup worker it first has to start, so even the smallest copy takes
+    # a while there; a transfer here waits this long (started_at unset) before it copies.
+    copy_start_seconds: float = 0.0
     # pg:upgrade "may fail out of memory" past 1,000 schemas or 10,000 objects, Heroku says: here it does fail
     # then (user schemas and objects as pg/contents.py counts them). Tests lower them to keep fixtures small.
     upgrade_max_schemas: int = 1000

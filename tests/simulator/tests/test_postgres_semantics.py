@@ -2,8 +2,10 @@
 ledger, and start/stop speed with no process left behind."""
 from __future__ import annotations
 
+import time
+
 import psycopg
-from herokusim.testing import scenario
+from herokusim.testing import BASIC, scenario
 
 
 SEED_TABLE = "items"
@@ -125,6 +127,24 @@ def test_pg_copy_keeps_rows(sim):
     assert transfer["succeeded"] is True and transfer["processed_bytes"] > 0
     assert query(config[target_var], f"SELECT count(*) FROM {SEED_TABLE}")[0] == 1000
     assert query(config[target_var], "SHOW server_version")[0].startswith("16")
+
+
+def test_pg_copy_starts_after_copy_start_seconds(start_simulator):
+    """A transfer waits copy_start_seconds (Heroku starts a backup worker first), not started meanwhile."""
+    sim = start_simulator(scenario(timings={**BASIC["timings"], "copy_start_seconds": 2.0}))
+    created = sim.post("/apps/sushi/addons", json={"plan": "heroku-postgresql:standard-0"}).json()
+    wait_available(sim, created["id"])
+    config = sim.get("/apps/sushi/config-vars").json()
+    target_var = next(v for v in created["config_vars"] if v != "DATABASE_URL")
+    asked = time.monotonic()
+    uuid = sim.post(f"/client/v11/databases/{created['id']}/transfers", json={
+        "from_name": "DATABASE", "from_url": config["DATABASE_URL"],
+        "to_name": target_var[:-4], "to_url": config[target_var]}).json()["uuid"]
+    queued = sim.get(f"/client/v11/apps/sushi/transfers/{uuid}").json()
+    assert (queued["started_at"], queued["finished_at"], queued["processed_bytes"]) == (None, None, 0)
+    done = sim.wait_for(lambda: (t := sim.get(f"/client/v11/apps/sushi/transfers/{uuid}").json())["finished_at"] and t,
+                        timeout=60, what="copy")
+    assert done["succeeded"] is True and time.monotonic() - asked >= 2.0
 
 
 def test_writes_ledger_catches_a_lost_write(sim):

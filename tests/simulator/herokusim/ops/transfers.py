@@ -47,6 +47,7 @@ def create(sim: Simulator, addon: Addon, body: dict) -> Transfer:
 
 def _copy(sim: Simulator, transfer: Transfer, source: Addon, target: Addon) -> None:
     started = time.time()
+    time.sleep(sim.timings.copy_start_seconds)
     transfer.started_at = clock.now()
     transfer.log(f"Copying {transfer.from_name} to {transfer.to_name} with pg_dump | pg_restore")
 
