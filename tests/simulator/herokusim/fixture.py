@@ -13,7 +13,9 @@
     databases:
       - addon: postgresql-lavender-12345
         app: sushi                      # billing app
-        plan: standard-0
+        plan: standard-0                # or advanced (advanced-private, advanced-shield) with a level:
+        level: 4G-Performance           # Advanced: the leader pool's level
+        high_availability: true         # optional, Advanced: the leader pool's standby (true)
         version: "15"                   # optional: newest available
         attachments: [DATABASE, HEROKU_POSTGRESQL_LAVENDER]   # optional: colour (+ DATABASE if free)
         attached_to: {other-app: [DATABASE]}                  # optional: attachments on other apps
@@ -47,6 +49,7 @@ import yaml
 from .model import Addon
 from .naming import colour_from_name
 from .ops import addons as addon_ops
+from .ops.advanced import leader_pool
 from .ops.attachments import attach, attach_pool
 from .sim import Simulator
 from .timings import Timings
@@ -54,7 +57,7 @@ from .timings import Timings
 _APP_KEYS = {"name", "region", "space", "shield", "team", "formation", "config"}
 _CONTENT_KEYS = {"unlogged_tables", "schemas", "objects", "extensions", "large_objects", "publications"}
 _DB_KEYS = {"addon", "app", "plan", "version", "attachments", "attached_to", "pools",
-            "seed_rows", "follows", "apply_delay_ms"} | _CONTENT_KEYS
+            "seed_rows", "follows", "apply_delay_ms", "level", "high_availability"} | _CONTENT_KEYS
 
 
 def read(path: Path) -> dict:
@@ -109,6 +112,8 @@ def _register(sim: Simulator, spec: dict) -> Addon:
         raise ValueError(f"{spec['addon']}: version {version} is not available ({sim.versions})")
     addon = addon_ops.register(sim, app, plan, version, name=spec["addon"], leader=leader,
                                apply_delay_ms=int(spec.get("apply_delay_ms", sim.timings.apply_delay_ms)))
+    if plan.advanced:
+        addon.db.pools = [leader_pool({"level": spec.get("level"), "high-availability": spec.get("high_availability")})]
     names = spec.get("attachments") or []
     colour = next(filter(None, map(colour_from_name, names)), None)
     if colour:
@@ -141,3 +146,5 @@ def _provision(sim: Simulator, addon: Addon, spec: dict) -> None:
         cluster.fill(**{key: spec[key] for key in _CONTENT_KEYS if key in spec})
     with sim.store.lock:
         addon.db.cluster, addon.db.status, addon.state = cluster, "Available", "provisioned"
+        for pool in addon.db.pools:
+            pool.status = "available"

@@ -86,6 +86,44 @@ class Maintenance:
 
 
 @dataclass
+class Pool:
+    """An Advanced database's instance pool. The leader pool is the add-on's real cluster (its
+    HA standby is shown, not run); a follower pool has no replica behind it: the simulator
+    models its level, count and status only."""
+    id: str
+    name: str                        # "leader", or the follower pool's name
+    level: str
+    count: int                       # leader: 2 with high availability, 1 without
+    status: str = "provisioning"     # provisioning | modifying | available
+    removing: bool = False           # a follower pool being destroyed: gone once settled
+
+
+@dataclass
+class Migration:
+    """data:pg:migrate: a classic database's migration onto an Advanced one (the target, which
+    holds it)."""
+    id: str
+    source_id: str
+    target_id: str
+    method: str                      # full-load (snapshot) | cdc (streaming)
+    status: str = "preparing"        # preparing | ready | migrating | completed | failed | cancelled
+    status_description: str | None = None
+    full_load_progress: int | None = None
+    tables_errored: int | None = None
+    last_error_message: str | None = None
+    stop_reason: str | None = None
+    preassessment: list[dict] = field(default_factory=list)
+    expires_at: dt.datetime | None = None   # a ready migration fails when not run by then
+    stream: Any = None               # cdc: the pg.logical.Stream from source to target
+
+    ACTIVE = ("creating_target", "preparing", "ready", "migrating", "promoting")
+
+    @property
+    def active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+@dataclass
 class Database:
     """The data-API side of a Heroku Postgres add-on: a real cluster once provisioned."""
     version: str
@@ -102,7 +140,9 @@ class Database:
     maintenance: Maintenance | None = None
     window: str = "Thursdays 21:30 to Fridays 01:30 UTC"   # data:maintenances:window
     previous_window: str | None = None
-    fail_next: set[str] = field(default_factory=set)   # injected failures: upgrade, copy
+    fail_next: set[str] = field(default_factory=set)   # injected failures: upgrade, copy, migration
+    pools: list[Pool] = field(default_factory=list)    # Advanced: the leader pool first
+    migration: Migration | None = None                 # Advanced: the last migration onto it
 
     @property
     def available(self) -> bool:
@@ -194,6 +234,11 @@ class Store:
 
     def followers_of(self, addon_id: str) -> list[Addon]:
         return [a for a in self.live_addons() if a.db.leader_id == addon_id]
+
+    def active_migration(self, addon_id: str) -> Migration | None:
+        """The active migration this add-on is the source or the target of."""
+        return next((a.db.migration for a in self.live_addons() if a.db.migration and a.db.migration.active
+                     and addon_id in (a.db.migration.source_id, a.db.migration.target_id)), None)
 
     def next_transfer_num(self) -> int:
         return len(self.transfers) + 1

@@ -17,9 +17,31 @@ FOLLOWER_MAX_SIZES_BELOW = 4
 
 
 @dataclass(frozen=True)
+class Level:
+    """An Advanced database's compute level (data:pg:levels). The catalogue is the simulator's
+    own: Heroku's names look like this (`4G-Performance`), its full list is not known here."""
+    name: str
+    vcpu: int
+    memory_in_gb: int
+    connection_limit: int
+
+    @property
+    def cents(self) -> int:   # monthly, per instance; the CLI's fixture has $60 for 4G
+        return 1500 * self.memory_in_gb
+
+
+LEVELS = {level.name: level for level in (
+    Level("4G-Performance", 1, 4, 400), Level("8G-Performance", 2, 8, 800),
+    Level("16G-Performance", 4, 16, 1600), Level("32G-Performance", 8, 32, 3200),
+    Level("64G-Performance", 16, 64, 5000))}
+ADVANCED_PLANS = ("advanced", "advanced-private", "advanced-shield")
+STORAGE_CENTS_PER_GB, STORAGE_INCLUDED_GB = 20, 100
+
+
+@dataclass(frozen=True)
 class Plan:
     name: str          # e.g. "standard-0" (without the service prefix)
-    tier: str          # essential | legacy_essential | standard | premium | private | shield
+    tier: str          # essential | legacy_essential | standard | premium | private | shield | advanced
     rank: int          # size position within the tier
     cents: int
 
@@ -41,11 +63,18 @@ class Plan:
 
     @property
     def needs_space(self) -> bool:
-        return self.tier in ("private", "shield")
+        return self.tier in ("private", "shield") or self.name in ("advanced-private", "advanced-shield")
+
+    @property
+    def advanced(self) -> bool:
+        """Heroku Postgres Advanced: compute levels and instance pools instead of plan sizes."""
+        return self.tier == "advanced"
 
 
 def _catalogue() -> dict[str, Plan]:
     plans = [Plan("mini", "legacy_essential", 0, 500), Plan("basic", "legacy_essential", 1, 900)]
+    # An Advanced add-on's price is its level's; the plan shows the smallest level's.
+    plans += [Plan(name, "advanced", 0, min(level.cents for level in LEVELS.values())) for name in ADVANCED_PLANS]
     plans += [Plan(f"essential-{n}", "essential", n, c) for n, c in enumerate((500, 1000, 2000))]
     for tier, factor in _TIER_FACTOR.items():
         plans += [Plan(f"{tier}-{size}", tier, rank, _MONTHLY_CENTS[size] * factor)
@@ -71,8 +100,21 @@ def find(name: str | dict | None) -> Plan | None:
     return PLANS.get(short)
 
 
+def pricing() -> dict:
+    """GET /data/postgres/v1/pricing: per tier, each level's instance and the storage, monthly in cents."""
+    prices = {f"instance-{level.memory_in_gb}G": {
+        "product_description": level.name, "rate": level.cents, "billing_unit": "compute", "billing_period": "month"}
+        for level in LEVELS.values()}
+    prices["storage-optimized"] = {"product_description": "Storage", "rate": STORAGE_CENTS_PER_GB,
+                                   "billing_unit": "gigabyte", "billing_period": "month",
+                                   "included_units": STORAGE_INCLUDED_GB}
+    return {tier: prices for tier in ADVANCED_PLANS}
+
+
 def follower_refusal(leader: Plan, follower: Plan) -> str | None:
     """Why Heroku would refuse a follower on `follower` for a leader on `leader`, or None."""
+    if leader.advanced or follower.advanced:
+        return "Advanced databases have follower pools (heroku data:pg:update), not follower add-ons."
     if not leader.production:
         return "Followers are only available on Standard, Premium, Private and Shield tier databases."
     if not follower.production:

@@ -33,7 +33,8 @@ BASIC = {
     "timings": {"provision_seconds": 0.5, "follower_provision_seconds": 0.2,
                 "release_phase_seconds": 0.5, "upgrade_prepare_seconds": 0.5,
                 "upgrade_step_seconds": 0.05, "maintenance_prepare_seconds": 0.5,
-                "essential_change_seconds": 0.3, "unfollow_seconds": 0.1},
+                "essential_change_seconds": 0.3, "unfollow_seconds": 0.1, "pool_change_seconds": 0.3,
+                "migration_prepare_seconds": 0.5, "migration_step_seconds": 0.05},
 }
 
 

@@ -30,6 +30,10 @@ class Timings:
     # then (user schemas and objects as pg/contents.py counts them). Tests lower them to keep fixtures small.
     upgrade_max_schemas: int = 1000
     upgrade_max_objects: int = 10000
+    pool_change_seconds: float = 1.0          # an Advanced instance pool: provisioning/modifying → available
+    migration_prepare_seconds: float = 2.0    # data:pg:migrate: at least this long preparing (besides the real work)
+    migration_step_seconds: float = 0.2       # pause per step of a running migration besides the real work
+    migration_ready_seconds: float = 86400.0  # a prepared migration must be run within this (Heroku: 24 hours)
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> "Timings":

@@ -34,7 +34,7 @@ def heroku_for():
                 assert done.returncode == 0, f"heroku {' '.join(args)} failed:\n{output}"
             return output
 
-        run.sim = sim
+        run.sim, run.env = sim, env
         return run
 
     return bind

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..sim import Simulator
-from . import admin, data, platform
+from . import admin, advanced, data, platform
 from .controls import Faults, RateLimiter, RequestLog
 from .middleware import install
 
@@ -15,6 +15,6 @@ def create_app(sim: Simulator) -> Flask:
     app.config["LIMITER"].configure(time_scale=sim.timings.rate_limit_time_scale)
     app.json.sort_keys = False
     install(app, sim.store.tokens, app.config["FAULTS"], app.config["LIMITER"], app.config["LOG"])
-    for blueprint in (platform.bp, data.bp, admin.bp):
+    for blueprint in (platform.bp, data.bp, advanced.bp, admin.bp):
         app.register_blueprint(blueprint)
     return app

@@ -119,9 +119,10 @@ def replay(ident):
 
 @bp.post("/databases/<ident>/fail-next")
 def fail_next(ident):
-    """The next `upgrade` of this database, or `copy` onto it, fails as Heroku reports it."""
+    """The next `upgrade` of this database, or `copy` or `migration` run onto it, fails as Heroku
+    reports it."""
     operation = body().get("operation")
-    if operation not in ("upgrade", "copy"):
-        raise invalid("operation must be upgrade or copy.")
+    if operation not in ("upgrade", "copy", "migration"):
+        raise invalid("operation must be upgrade, copy or migration.")
     addon_ops.require(sim(), ident).db.fail_next.add(operation)
     return jsonify({"ok": True})

@@ -9,9 +9,11 @@ from ..errors import confirmation_required, invalid, not_found
 from ..model import Addon, App, Database
 from ..naming import APP_SPLIT, colour_attachment, free_colour, new_addon_name, resolve_addons
 from ..sim import Simulator
+from . import advanced
 from .attachments import attach, detach
 
 PROVISION_MESSAGE = "The database should be available in 3-5 minutes. Use `heroku pg:wait` to track status."
+ADVANCED_MESSAGE = "The database is being provisioned. Use `heroku data:pg:wait` to track status."
 FOLLOWER_MESSAGE = "Follower will become available for read-only queries when up-to-date."
 FORK_COOLDOWN = dt.timedelta(seconds=0)   # Heroku refuses followers of a fresh fork for a while
 
@@ -51,6 +53,11 @@ def create(sim: Simulator, app: App, body: dict) -> Addon:
         leader = resolve_database(sim, app, str(config["follow"]))
         _check_follower(leader, plan, version)
         version = leader.db.version
+    pool = advanced.leader_pool(config) if plan.advanced else None
+    if plan.advanced and config.get("from"):
+        # data:pg:migrate names the source of the migration it creates this for (what Heroku does
+        # with it is UNVERIFIED): here it must be a database of the app, whose version is the default.
+        version = version or resolve_database(sim, app, str(config["from"])).db.version
     if version is not None and str(version) not in sim.versions:
         raise invalid(f"Postgres version {version} is not available. "
                       f"Supported versions: {', '.join(sim.versions)}.")
@@ -62,6 +69,8 @@ def create(sim: Simulator, app: App, body: dict) -> Addon:
         raise confirmation_required(f"{att_name} is already attached to {app.name}. Confirm to replace it.")
     addon = register(sim, app, plan, str(version or sim.versions[-1]), name=name,
                      leader=leader, apply_delay_ms=sim.timings.apply_delay_ms)
+    if pool:
+        addon.db.pools, addon.provision_message = [pool], ADVANCED_MESSAGE
     _attach_new(sim, addon, app, att_name, body.get("confirm"))
     sim.submit(f"provision {addon.name}", provision, sim, addon)
     return addon
@@ -129,6 +138,8 @@ def provision(sim: Simulator, addon: Addon, seed_rows: int = 0) -> None:
             return
         db.cluster = cluster
         db.status = "Available"
+        if db.pools:
+            db.pools[0].status = "available"
         addon.state = "provisioned"
         addon.updated_at = clock.now()
     sim.record_operation("provision", addon.name, started)
@@ -141,6 +152,8 @@ def destroy(sim: Simulator, app: App, addon: Addon) -> Addon:
     """DELETE /apps/{app}/addons/{addon}: detach everywhere, remove the real cluster."""
     if addon.app != app.name:
         raise not_found("add-on", "add_on")
+    if sim.store.active_migration(addon.id):
+        raise invalid(f"{addon.name} is in an active migration: cancel it or let it finish first.")
     with sim.store.lock:
         attachments = sim.store.attachments_of_addon(addon.id)
         addon.state = "deprovisioned"

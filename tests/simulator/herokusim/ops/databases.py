@@ -9,6 +9,7 @@ from .. import clock, plans
 from ..errors import EmptyNotFound, invalid
 from ..model import Addon
 from ..sim import Simulator
+from . import advanced
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,14 @@ def _limit(plan: plans.Plan) -> str:
 
 
 def wait_status(addon: Addon) -> dict:
-    """GET /client/v11/databases/{id}/wait_status: readiness only, never replication lag."""
+    """GET /client/v11/databases/{id}/wait_status: readiness only, never replication lag.
+
+    pg:promote asks this of an Advanced database too (without --force). Whether Heroku answers
+    that is UNVERIFIED; here it does, from the Advanced status: a target in an active migration
+    is waiting ("Migrating") and cannot be promoted, a completed one can."""
+    if addon.plan.advanced:
+        status = advanced.wait_status(addon)
+        return {"waiting?": status["waiting"], "message": status["message"] or "available"}
     db = addon.db
     if db.failure:
         return {"waiting?": False, "error?": True, "message": db.failure}

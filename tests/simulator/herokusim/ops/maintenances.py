@@ -21,6 +21,9 @@ def change_plan(sim: Simulator, addon: Addon, raw_plan) -> Addon:
     db = addon.db
     if plan.name == addon.plan.name:
         raise invalid(f"{addon.name} is already on {plan.full_name}.")
+    if addon.plan.advanced or plan.advanced:
+        raise invalid("addons:upgrade cannot move a database to or from Advanced: migrate it with "
+                      "heroku data:pg:migrate, or change an Advanced one with heroku data:pg:update.")
     if addon.plan.production != plan.production:
         raise invalid("addons:upgrade cannot move a database between the Essential tier and "
                       "the production tiers; use pg:copy to a new database instead.")

@@ -51,18 +51,14 @@ def _copy(sim: Simulator, transfer: Transfer, source: Addon, target: Addon) -> N
     transfer.started_at = clock.now()
     transfer.log(f"Copying {transfer.from_name} to {transfer.to_name} with pg_dump | pg_restore")
 
-    rate = sim.timings.copy_bytes_per_second
-
     def progress(processed: int) -> None:
         transfer.processed_bytes = processed
-        if rate > 0:  # called while the archive is relayed: sleeping here holds the pipe to the cap
-            time.sleep(max(0.0, processed / rate - (time.time() - started)))
 
     try:
         if "copy" in target.db.fail_next:
             target.db.fail_next.discard("copy")
             raise RuntimeError("pg_restore: error: could not execute query: injected failure")
-        target.db.cluster.copy_from(source.db.cluster, progress)
+        target.db.cluster.copy_from(source.db.cluster, paced(sim, started, progress))
         transfer.succeeded = True
         transfer.log("Copy completed")
     except Exception as exc:
@@ -73,6 +69,17 @@ def _copy(sim: Simulator, transfer: Transfer, source: Addon, target: Addon) -> N
     finally:
         transfer.finished_at = clock.now()
         sim.record_operation("copy", target.name, started)
+
+
+def paced(sim: Simulator, started: float, report):
+    """A copy's progress callback held to the timings' copy_bytes_per_second (0: no cap)."""
+    rate = sim.timings.copy_bytes_per_second
+
+    def progress(processed: int) -> None:
+        report(processed)
+        if rate > 0:  # called while the archive is relayed: sleeping here holds the pipe to the cap
+            time.sleep(max(0.0, processed / rate - (time.time() - started)))
+    return progress
 
 
 def find(sim: Simulator, app: str, ident: str) -> Transfer:

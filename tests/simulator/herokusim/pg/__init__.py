@@ -9,12 +9,13 @@
     follower.promote()                            # pg:unfollow
     db.upgrade("16", progress_cb)                 # pg:upgrade with pg_upgrade
     db.copy_from(other, progress_cb)              # pg:copy with pg_dump | pg_restore
+    logical.Stream(db, other, "name").start()     # a streaming migration: logical replication
     db.fill(schemas=1001, unlogged_tables={"sessions": 10})  # contents for tests
     manager.stop_all()                            # on SIGTERM/SIGINT
 
 Modules: env (PgEnv), binaries (where each version lives), manager
 (ClusterManager), cluster (Cluster), server (postmaster processes), upgrade,
-transfer (pg:copy), contents (what tests put in a database), tls and
+transfer (pg:copy), logical (streaming migrations), contents (what tests put in a database), tls and
 tls_front (TLS on every server), spawn (children that die with the simulator),
 guard (subreaper for pg_upgrade), ports, credentials, errors.
 

@@ -380,7 +380,19 @@ class Cluster:
             upgrade.upgrade(self, target_version, progress_cb)
 
     def copy_from(self, source: "Cluster",
-                  progress_cb: Callable[[int], None] | None = None) -> int:
-        """pg:copy: replace this database's contents with `source`'s; see transfer.py."""
+                  progress_cb: Callable[[int], None] | None = None, schema_only: bool = False) -> int:
+        """pg:copy: replace this database's contents with `source`'s (or its schema only); see transfer.py."""
         with self._lock:
-            return transfer.copy(source, self, progress_cb)
+            return transfer.copy(source, self, progress_cb, schema_only)
+
+    def wipe(self) -> None:
+        """Drop everything the role owns, as preparing a migration onto this database does."""
+        with self._lock:
+            transfer.wipe(self)
+
+    def restart(self) -> None:
+        """Stop and start again on the same port: what a setting that needs a restart costs
+        (its sessions end; clients reconnect)."""
+        with self._lock:
+            self._postmaster.stop()
+            self._postmaster.start(self.version, self.datadir, self.port)

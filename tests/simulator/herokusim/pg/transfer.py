@@ -1,4 +1,5 @@
-"""pg:copy -- replace one database's contents with another's.
+"""pg:copy -- replace one database's contents with another's (or, for a migration that streams,
+its schema only).
 
 The target's objects are dropped, then `pg_dump -Fc` of the source is piped
 through the simulator (which counts the bytes for progress) into
@@ -42,17 +43,23 @@ def _relay(dump, restore, progress_cb) -> int:
     return copied
 
 
-def copy(source, target, progress_cb: Callable[[int], None] | None = None) -> int:
+def wipe(target) -> None:
+    """Drop everything the target's role owns: its database is empty afterwards."""
+    with target._session(target.dbname, target.user) as conn:
+        conn.execute("DROP OWNED BY CURRENT_USER CASCADE")
+
+
+def copy(source, target, progress_cb: Callable[[int], None] | None = None,
+         schema_only: bool = False) -> int:
     """Copy `source`'s database over `target`'s; returns the bytes transferred."""
     env = target.env
     version = max(source.version, target.version, key=int)
-    with target._session(target.dbname, target.user) as conn:
-        conn.execute("DROP OWNED BY CURRENT_USER CASCADE")
+    wipe(target)
     log_path = env.work_dir / f"copy-{target.name}-{secrets.token_hex(4)}.log"
     try:
         with open(log_path, "wb") as log:
-            dump = spawn([env.tool(version, "pg_dump"), "-Fc", "-d",
-                          env.conninfo(source.port, source.dbname)],
+            dump = spawn([env.tool(version, "pg_dump"), "-Fc", *(["--schema-only"] if schema_only else []),
+                          "-d", env.conninfo(source.port, source.dbname)],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
                          **env.popen_kw())
             try:
