@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -61,3 +62,31 @@ def manager(env):
     for cluster in mgr.clusters():
         cluster.destroy()
     assert not [pid for pid in pids if psutil.pid_exists(pid)]
+
+
+# The official CLI, for the CLI tests.
+REPO = Path(__file__).resolve().parents[3]
+HEROKU = Path(os.environ.get("HEROKU_CLI", REPO / ".cache/heroku-cli/node_modules/.bin/heroku"))
+
+
+@pytest.fixture
+def heroku_for():
+    """heroku_for(sim) → run(*args, check=True): the CLI pointed at that simulator."""
+    assert HEROKU.exists(), f"the Heroku CLI is not installed at {HEROKU}: run `make heroku-cli`"
+
+    def bind(sim):
+        env = {"PATH": f"{HEROKU.parent}:{os.environ['PATH']}", "HOME": tempfile.mkdtemp(prefix="heroku-home-"),
+               "HEROKU_HOST": sim.url, "HEROKU_DATA_HOST": "127.0.0.1", "HEROKU_API_KEY": sim.token,
+               "DISABLE_TELEMETRY": "true", "HEROKU_SKIP_NEW_VERSION_CHECK": "true", "NO_COLOR": "1"}
+
+        def run(*args: str, check: bool = True) -> str:
+            done = subprocess.run([str(HEROKU), *args], env=env, capture_output=True, text=True, timeout=180, check=False)
+            output = done.stdout + done.stderr
+            if check:
+                assert done.returncode == 0, f"heroku {' '.join(args)} failed:\n{output}"
+            return output
+
+        run.sim, run.env = sim, env
+        return run
+
+    return bind

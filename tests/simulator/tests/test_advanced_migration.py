@@ -52,8 +52,11 @@ def migration(sim, target: str = "advanced-db") -> dict:
 
 
 def reaches(sim, status: str, target: str = "advanced-db", timeout: float = 60) -> dict:
-    return sim.wait_for(lambda: (lambda m: m if m["status"] == status else None)(migration(sim, target)),
-                        timeout=timeout, interval=0.1, what=f"migration {status}")
+    def there():
+        found = migration(sim, target)
+        return found if found["status"] == status else None
+
+    return sim.wait_for(there, timeout=timeout, interval=0.1, what=f"migration {status}")
 
 
 def promote(sim, addon: str) -> None:
@@ -124,7 +127,7 @@ def test_streaming_nothing_lost(start_simulator):
     # The target follows the source: rows written since arrive, with a lag measured in bytes of WAL.
     streamed = query(sim, "advanced-db", "SELECT count(*) FROM sim_writes")
     lags = []
-    for _ in range(10):
+    while len(lags) < 10:
         lags.append(migration(sim)["cdc_lag"])
         time.sleep(0.2)
     print(f"cdc_lag under two writing dynos (bytes): {lags}")

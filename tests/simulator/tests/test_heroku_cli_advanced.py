@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from herokusim.testing import scenario
-from test_heroku_cli import HEROKU, heroku_for  # noqa: F401 (a fixture)
+from conftest import HEROKU
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 ENTER, DOWN, UP = "\r", "\x1b[B", "\x1b[A"   # UP from the first choice wraps around to the last: Exit
@@ -52,7 +52,7 @@ def _read(fd: int) -> str:
         return ""
 
 
-def test_create_info_wait_migrate_promote(start_simulator, heroku_for):  # noqa: F811
+def test_create_info_wait_migrate_promote(start_simulator, heroku_for):
     sim = start_simulator(scenario(apps=[{"name": "sushi"}], databases=[
         {"addon": "postgresql-lavender-12345", "app": "sushi", "plan": "standard-0", "version": "15",
          "attachments": ["DATABASE", "HEROKU_POSTGRESQL_LAVENDER"], "seed_rows": 1000}]))
