@@ -26,7 +26,7 @@ description:
     from then until the migration ends, and the run cannot be cancelled. The app must be in maintenance mode
     (or O(confirm) set to its name), as the Dev Center article asks.
   - O(state=cancelled) cancels a C(ready) migration; Heroku cancels nothing else.
-  - The migration does not promote the target: M(herokuops.postgres.heroku_pg_promote) does, afterwards.
+  - The migration does not promote the target; M(herokuops.postgres.heroku_pg_promote) does, afterwards.
   - A migration that fails or is cancelled fails the task with Heroku's C(last_error_message).
 author:
   - herokuops.postgres contributors (@herokuops)
