@@ -127,8 +127,8 @@ def request(options):
     }
     if options["migration"] == ADVANCED:
         # Only this migration's: the requests recorded by the other migrations stay as they were.
-        asked.update({key: options.get(key) for key in ("advanced_method", "level", "high_availability",
-                                                         "follower_pools")})
+        keys = ("advanced_method", "level", "high_availability", "follower_pools")
+        asked.update({key: options.get(key) for key in keys})
     return asked
 
 
