@@ -16,7 +16,8 @@ ARGUMENT_SPEC = {
     "app": {"type": "str", "required": True},
     "database": {"type": "str", "default": "DATABASE_URL"},
     "method": {"type": "str", "default": "auto",
-               "choices": ["auto", "pg_upgrade", "pg_copy", "addons_upgrade", "follower_changeover"]},
+               "choices": ["auto", "pg_upgrade", "pg_copy", "addons_upgrade", "follower_changeover",
+                           "advanced_migration"]},
     "pg_upgrade_variant": {"type": "str", "default": "auto", "choices": ["auto", "direct", "follower"]},
     "version": {"type": "str", "default": ""},
     "target_plan": {"type": "str", "default": ""},
@@ -25,6 +26,11 @@ ARGUMENT_SPEC = {
     "copy_max_bytes": {"type": "int", "default": 10737418240},
     # Kept as given: the state file records it in the request, which a re-run must repeat.
     "recreate_followers": {"type": "raw", "default": False},
+    "advanced_method": {"type": "str", "default": "auto", "choices": list(_plan.ADVANCED_METHODS)},
+    "level": {"type": "str", "default": ""},
+    # Kept as given, like recreate_followers; follower_pools None (not given) differs from [] (none wanted).
+    "high_availability": {"type": "raw", "default": True},
+    "follower_pools": {"type": "raw"},
     "databases": {"type": "list", "elements": "dict", "required": True},
     "inside": {"type": "dict"},
     "accept_unlogged_loss": {"type": "bool", "default": False},

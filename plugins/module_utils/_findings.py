@@ -16,8 +16,10 @@ from __future__ import annotations
 __metaclass__ = type
 
 # Methods whose new primary was a follower: PostgreSQL never writes unlogged tables to the WAL, so it has them empty.
-# addons:upgrade on Standard and above prepares its replacement as a follower too.
-LOSES_UNLOGGED = ("follower_changeover", "pg_upgrade/follower", "addons_upgrade/standard")
+# addons:upgrade on Standard and above prepares its replacement as a follower too. Logical replication (the streaming
+# migration to Advanced) never sends their rows either.
+LOSES_UNLOGGED = ("follower_changeover", "pg_upgrade/follower", "addons_upgrade/standard", "advanced_migration/streaming")
+_STREAMING = "advanced_migration/streaming"
 _KB = 1024
 
 
@@ -53,7 +55,12 @@ def loses_unlogged(key, inside, options):
 def errors(key, name, inside, options):
     """Refusals from what the inspection found (or could not find) for the method `key` on database `name`."""
     found = []
-    if loses_unlogged(key, inside, options):
+    if key == _STREAMING and loses_unlogged(key, inside, options):
+        found.append(
+            f"{name} has unlogged tables: {describe_tables(unlogged(inside))}. Logical replication never sends their"
+            " rows, so the streaming migration would leave them empty on the Advanced database. Use"
+            " advanced_method=snapshot (or auto), which keeps them, or accept the loss with accept_unlogged_loss=true.")
+    elif loses_unlogged(key, inside, options):
         found.append(
             f"{name} has unlogged tables: {describe_tables(unlogged(inside))}. PostgreSQL never writes them to the"
             f" WAL, so the new primary of {key.replace('/', ' (') + (')' if '/' in key else '')} (a follower) would"

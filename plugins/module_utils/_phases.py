@@ -44,11 +44,19 @@ METHODS = {
     "pg_upgrade/in_place": Method(False, False, "version"),
     "addons_upgrade/standard": Method(False, False, "plan"),
     "addons_upgrade/essential": Method(False, False, "plan"),
+    "advanced_migration/snapshot": Method(True, False, None),
+    "advanced_migration/streaming": Method(True, False, None),
 }
 
 # Statuses of an upgrade (heroku_pg_upgrade's states) or data maintenance once it has started: from then on
 # the database is being changed and "rolled back" would be false.
 _STARTED = frozenset(("running", "done", "completed"))
+# The migrations to Advanced; the observed `change` is the status of the migration into the new database.
+_ADVANCED = "advanced_migration/"
+# Statuses of a migration to Advanced that has run (or is running): once the apps write to the old primary again
+# after it, the new database misses those writes.
+_MIGRATION_RAN = frozenset(("migrating", "promoting", "completed"))
+_MIGRATION_PREPARED = frozenset(("creating_target", "preparing", "ready"))
 _STAMP = re.compile(r"-[0-9]{12}$")
 _COLOUR = re.compile(r"^HEROKU_POSTGRESQL_[A-Z0-9_]+$")
 
@@ -174,6 +182,12 @@ def _spoiled(plan, state, observed, window_kept):
     (no writer) ever since it stopped following; then the cutover goes on with it.
     """
     method, new = method_of(plan), observed.get("new")
+    if method_key(plan).startswith(_ADVANCED):
+        change = observed["old"].get("change")
+        if new and new["exists"] and change in _MIGRATION_RAN and not window_kept:
+            return (f"its migration from {plan['old_primary']['name']} is {change} while the apps may write to"
+                    f" {plan['old_primary']['name']} again")
+        return None
     if not method.follows or not new or not new["exists"]:
         return None
     if new["following"] and new["leader"] not in (None, plan["old_primary"]["name"]):
@@ -266,6 +280,9 @@ def _stale(plan, observed):
                 " change is prepared again."]
     if new and not new["exists"]:
         return [f"{new['name']}, prepared by an earlier run, no longer exists: it is created again."]
+    if key.startswith(_ADVANCED) and change not in _MIGRATION_PREPARED:
+        return [f"The migration into {new['name']} is {change} on Heroku (Heroku keeps a ready migration 24 hours): it"
+                f" is prepared again before the window ({new['name']} is emptied and filled again)."]
     if new and METHODS[key].follows:
         return [f"{new['name']} was prepared by an earlier run: waiting again until it is within 200 commits."]
     return []

@@ -24,12 +24,19 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from . import _findings
 from ._phases import METHODS as STEPS
 
-UPGRADE, CHANGE, SPACE = "upgrade_pg", "change_pg_plan", "migrate_to_private_space"
+UPGRADE, CHANGE, SPACE, ADVANCED = "upgrade_pg", "change_pg_plan", "migrate_to_private_space", "migrate_to_advanced"
 METHODS = {
     UPGRADE: ("auto", "pg_upgrade", "pg_copy"),
     CHANGE: ("auto", "addons_upgrade", "follower_changeover", "pg_copy"),
     SPACE: ("auto", "follower_changeover"),
+    ADVANCED: ("auto", "advanced_migration"),
 }
+# How Heroku's migration to Advanced copies the data: auto takes streaming unless it would lose unlogged tables.
+ADVANCED_METHODS = ("auto", "snapshot", "streaming")
+# Classic tiers Heroku migrates to Advanced (data:pg:migrate); Essential and the legacy plans change plan first.
+ADVANCED_SOURCE_TIERS = ("standard", "premium", "private", "shield")
+_POOL_NAME = re.compile(r"^[a-z0-9]{3,32}$")
+_MAX_FOLLOWER_POOLS = 5
 # Tiers, and the families addons:upgrade cannot move a database between.
 FAMILIES = {
     "legacy_essential": "essential",
@@ -43,6 +50,10 @@ _LEGACY_PLANS = {"mini": "essential-0", "basic": "essential-1"}
 _PRIVATE_FAMILIES = ("private_space", "shield")
 
 _VARIANT_WHY = {
+    "streaming": "Streaming (cdc): Heroku copies the database while live and replicates every change until the run,"
+                 " so the window only applies the last changes (minimal downtime).",
+    "snapshot": "Snapshot (full-load): Heroku copies the whole database (pg_dump) when the migration runs, inside the"
+                " window; the downtime grows with the size.",
     "direct": "Direct method (Heroku's recommendation since 2025): the upgrade of the database itself is prepared while"
               " live and run in the window, about 10 minutes; Heroku re-creates its followers.",
     "follower": "Follower method (002 A2): a follower on the target plan is upgraded once it has caught up, then"
@@ -57,6 +68,10 @@ _PREPARATION = {
     "pg_copy": "3 to 5 minutes with the app live (the new database)",
     "addons_upgrade/standard": "hours with the app live (Heroku prepares the replacement); waited on up to wait_timeout",
     "addons_upgrade/essential": "none",
+    "advanced_migration/snapshot": "a few minutes with the app live (the new Advanced database, then the migration"
+                                   " prepared); waited on up to wait_timeout",
+    "advanced_migration/streaming": "the new Advanced database, then the full copy and the replication until it is"
+                                    " caught up, with the app live; waited on up to wait_timeout",
 }
 _DIRECT_DOWNTIME = "about 10 minutes (Heroku's estimate for the direct method; it varies with the number of objects)"
 _DOWNTIME = {
@@ -67,6 +82,8 @@ _DOWNTIME = {
     "addons_upgrade/standard": "under a minute at the switch (Heroku's estimate)",
     "addons_upgrade/essential": "a few minutes at most; Heroku changes the plan at once and the database is read-only"
                                 " meanwhile",
+    "advanced_migration/streaming": "a few minutes: Heroku applies the last changes and syncs the sequences (the"
+                                    " source is unavailable meanwhile), then the promote",
 }
 _GB, _MB = 1073741824, 1048576
 
@@ -91,8 +108,9 @@ def migration_id(options):
     """The migration's name, and the state file's: the same command line always gives the same id."""
     migration = options["migration"]
     target_app = requested_target_app(options)
+    last = {UPGRADE: options.get("version") or "", ADVANCED: options.get("level") or ""}.get(migration)
     parts = [options["app"], migration, database_ref(options["database"]),
-             options.get("version") or "" if migration == UPGRADE else target_plan(options)]
+             target_plan(options) if last is None else last]
     if target_app != options["app"]:
         parts.append(target_app)
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", ".".join(str(part) for part in parts))
@@ -100,13 +118,18 @@ def migration_id(options):
 
 def request(options):
     """What a re-run must ask for again to resume the migration (compared with the state file's `request`)."""
-    return {
+    asked = {
         "method": options["method"],
         "pg_upgrade_variant": options["pg_upgrade_variant"],
         "target_plan": target_plan(options),
         "target_app": requested_target_app(options),
         "recreate_followers": options["recreate_followers"],
     }
+    if options["migration"] == ADVANCED:
+        # Only this migration's: the requests recorded by the other migrations stay as they were.
+        keys = ("advanced_method", "level", "high_availability", "follower_pools")
+        asked.update({key: options.get(key) for key in keys})
+    return asked
 
 
 def request_errors(options, unfinished=()):
@@ -119,8 +142,10 @@ def request_errors(options, unfinished=()):
         errors.append(f"method={method} does not apply to {migration}; use one of {', '.join(METHODS[migration])}.")
     if migration == UPGRADE and not _is_major(options.get("version")):
         errors.append("version is required: the major version to upgrade to, for example 16.")
-    if migration != UPGRADE and not target_plan(options):
+    if migration in (CHANGE, SPACE) and not target_plan(options):
         errors.append("plan is required: the plan to move to, for example standard-2 or private-4.")
+    if migration == ADVANCED:
+        errors.extend(_advanced_request_errors(options))
     if options["pg_upgrade_variant"] == "direct" and target_plan(options):
         errors.append("pg_upgrade_variant=direct keeps the plan; use pg_upgrade_variant=follower (or pg_copy) to change"
                       " the plan too.")
@@ -128,6 +153,50 @@ def request_errors(options, unfinished=()):
         errors.append(f"Migration {', '.join(unfinished)} of {options['app']} stopped inside a maintenance window:"
                       " re-run it with the same variables to finish it first.")
     return errors
+
+
+def _advanced_request_errors(options):
+    """Refusals of a migration to Advanced that need only the request."""
+    errors = []
+    if not options.get("level"):
+        errors.append("level is required: the level of the Advanced database's leader, for example 4G-Performance"
+                      " (heroku data:pg:levels).")
+    if (options.get("advanced_method") or "auto") not in ADVANCED_METHODS:
+        errors.append(f"advanced_method={options.get('advanced_method')} is not known; use one of"
+                      f" {', '.join(ADVANCED_METHODS)}.")
+    if options.get("target_plan") or options.get("target_app"):
+        errors.append("plan and target_app do not apply to migrate_to_advanced: Heroku migrates into an Advanced"
+                      " database of the app that owns the source, on the Advanced plan of its network.")
+    pools = options.get("follower_pools")
+    if pools is None:
+        return errors
+    if not isinstance(pools, list) or not all(isinstance(pool, dict) for pool in pools):
+        return errors + ["follower_pools is a list of {name, count, level} (an empty list: no follower pools)."]
+    if len(pools) > _MAX_FOLLOWER_POOLS:
+        errors.append(f"follower_pools lists {len(pools)} pools: an Advanced database has at most"
+                      f" {_MAX_FOLLOWER_POOLS}.")
+    names = [str(pool.get("name") or "") for pool in pools]
+    bad = [name or "(no name)" for name in names if not _POOL_NAME.match(name)]
+    if bad:
+        errors.append(f"follower_pools names {', '.join(bad)}: a pool's name is 3 to 32 lowercase letters and digits.")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        errors.append(f"follower_pools names {', '.join(twice)} more than once.")
+    counts = [pool.get("count", 1) for pool in pools]
+    if not all(isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 13 for count in counts):
+        errors.append("follower_pools: a pool's count is 1 to 13 instances.")
+    return errors
+
+
+def follower_pools(options):
+    """The follower pools asked for, as heroku_pg_advanced takes them ({name, count, level}); [] when none."""
+    return [{"name": str(pool["name"]), "count": int(pool.get("count", 1)), "level": pool.get("level") or None}
+            for pool in options.get("follower_pools") or []]
+
+
+def _advanced_plan(tier):
+    """The Advanced plan on the network of a classic tier, as data:pg:migrate picks it."""
+    return {"private": "advanced-private", "shield": "advanced-shield"}.get(tier, "advanced")
 
 
 def _is_major(version):
@@ -163,13 +232,17 @@ class _Facts:
         self.migration = options["migration"]
         self.upgrade = self.migration == UPGRADE
         self.space = self.migration == SPACE
+        self.advanced = self.migration == ADVANCED
         self.target_plan = target_plan(options)
         self.old_major = re.sub(r"[.].*$", "", old.get("version") or "0")
         self.new_plan = self.target_plan or _LEGACY_PLANS.get(old["plan"], old["plan"])
+        if self.advanced:
+            self.new_plan = _advanced_plan(old.get("tier"))
         self.new_tier = "legacy_essential" if self.new_plan in _LEGACY_PLANS else re.sub(r"-.*$", "", self.new_plan)
         self.old_family = FAMILIES.get(old.get("tier"), "unknown")
-        self.new_family = FAMILIES.get(self.new_tier, "unknown")
-        self.new_version = options.get("version") if self.upgrade else self.old_major
+        self.new_family = "advanced" if self.advanced else FAMILIES.get(self.new_tier, "unknown")
+        # An Advanced database gets Heroku's default version (data:pg:migrate asks for none).
+        self.new_version = options.get("version") if self.upgrade else None if self.advanced else self.old_major
         # The request keeps the value as given (the state file compares it); "false" from -e is false.
         self.recreate = boolean(options["recreate_followers"], strict=False)
         # Outside a Private Space move, the new database belongs to the app that owns the old one, whichever
@@ -180,6 +253,9 @@ class _Facts:
 def auto_method(facts):
     """The method `auto` chooses, and why."""
     old, plan = facts.old, facts.target_plan
+    if facts.advanced:
+        return "advanced_migration", "Heroku's migration to Advanced (data:pg:migrate): a new Advanced database is" \
+                                     " prepared while live, the migration runs in the window, then the promote."
     if facts.upgrade and old.get("tier") == "legacy_essential":
         return "pg_copy", "mini and basic databases cannot use pg:upgrade: a pg:copy to a new Essential database is the" \
                           " only way (002 A)."
@@ -204,6 +280,9 @@ def variant(facts, method):
     """How pg_upgrade or addons_upgrade goes about it; None for the other methods."""
     if method == "addons_upgrade":
         return "essential" if facts.old_family == "essential" else "standard"
+    if method == "advanced_migration":
+        chosen = facts.options.get("advanced_method") or "auto"
+        return "streaming" if chosen == "auto" else chosen
     if method != "pg_upgrade":
         return None
     if facts.old_family == "essential":
@@ -222,6 +301,8 @@ def already(facts, method):
         return f"already on {old['plan']}"
     if facts.space and facts.old_family in _PRIVATE_FAMILIES:
         return f"already on a Private Space plan ({old['plan']})"
+    if facts.advanced and old.get("tier") == "advanced":
+        return f"already on Advanced ({old['plan']})"
     return ""
 
 
@@ -257,8 +338,34 @@ def method_errors(facts, method, chosen_variant, follows, promotes):
          f"A Private Space move needs a private-N or shield-N plan, not {facts.new_plan} (000 C)."),
     ]
     errors = [message for failed, message in checks if failed]
+    if facts.advanced:
+        errors.extend(_advanced_errors(facts))
     if promotes and not facts.space:
         errors.extend(_promotion_errors(facts))
+    return errors
+
+
+def _advanced_errors(facts):
+    """What Heroku's migration to Advanced rules out, or leaves behind unless the request says so."""
+    old, options, name = facts.old, facts.options, facts.old["name"]
+    errors = []
+    if old.get("tier") not in ADVANCED_SOURCE_TIERS:
+        errors.append(f"{name} is on {old['plan']}: Heroku migrates only classic Standard, Premium, Private and Shield"
+                      " databases to Advanced. Change its plan to Standard first: change_pg_plan.yml (for example"
+                      f" -e app={old['app']} -e plan=standard-0), then migrate it.")
+    if old["app"] != options["app"]:
+        errors.append(f"{name} belongs to {old['app']}, not {options['app']}: Heroku migrates a database into an"
+                      f" Advanced database of the app that owns it. Run against {old['app']} (app={old['app']}).")
+    pools = old.get("pools") or []
+    if pools:
+        named = ", ".join(_unique(f"{pool['app']}::{pool['name']}" for pool in pools))
+        errors.append(f"{name} has server-side connection pools ({named}): Heroku Postgres Advanced does not support"
+                      " PgBouncer connection pooling. Point their users at the database itself, detach them first"
+                      " (heroku addons:detach NAME -a APP), then migrate.")
+    if old.get("followers") and options.get("follower_pools") is None:
+        errors.append(f"{name} has followers ({', '.join(old['followers'])}), which the migration does not re-create:"
+                      " set follower_pools (a list of {name, count, level}) to give the Advanced database read"
+                      " replicas, or follower_pools=[] to migrate without them.")
     return errors
 
 
@@ -288,6 +395,7 @@ def _copy_keeps_unlogged(facts, method, chosen_variant, inside):
     """Whether `auto` should take pg:copy instead of its choice: that loses unlogged tables, and a copy applies."""
     old = facts.old
     return (_findings.loses_unlogged(_findings.method_key(method, chosen_variant), inside, facts.options) and not facts.space
+            and not facts.advanced
             and (old.get("num_bytes") or 0) < facts.options["copy_max_bytes"]
             and "shield" not in (old.get("tier"), facts.new_tier))
 
@@ -317,6 +425,16 @@ def plan(options, databases, now, inside=None):
         auto = ("pg_copy", f"{auto[1]} Yet {old['name']} has unlogged tables, which a follower never receives: pg:copy"
                            " keeps them (002 A3, 003 B4).")
         method, chosen_variant = auto[0], None
+    why_variant = _VARIANT_WHY.get(chosen_variant, "")
+    if (method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
+            and _findings.loses_unlogged(_findings.method_key(method, chosen_variant), inside, options)):
+        chosen_variant = "snapshot"
+        why_variant = (f"{_VARIANT_WHY['snapshot']} Snapshot, not streaming: {old['name']} has unlogged tables"
+                       f" ({_findings.describe_tables(_findings.unlogged(inside))}), whose rows logical replication"
+                       " never sends; the snapshot (pg_dump) keeps them.")
+    elif (method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
+          and (inside or {}).get("inspected")):
+        why_variant = f"{why_variant} No unlogged table rules it out."
     # What the method does to Heroku: the state machine's table (_phases.METHODS), the one place a method is declared.
     steps = STEPS[_findings.method_key(method, chosen_variant)]
     follows, promotes = steps.follows, steps.promotes
@@ -326,11 +444,13 @@ def plan(options, databases, now, inside=None):
                   + _findings.errors(_findings.method_key(method, chosen_variant), old["name"], inside, options))
         if errors:
             return None, errors
-    reason = " ".join(text for text in (auto[1] if auto else f"Requested (method={method}).",
-                                        _VARIANT_WHY.get(chosen_variant, "")) if text)
+    reason = " ".join(text for text in (auto[1] if auto else f"Requested (method={method}).", why_variant) if text)
     new_database = _new_database_name(facts, now) if promotes else None
     inside = {key: inside[key] for key in INSIDE_KEYS if key in inside} if inside is not None else None
     texts = _Texts(facts, databases, method, chosen_variant, new_database, promotes, inside)
+    advanced = {"advanced": {"method": chosen_variant, "level": options.get("level"),
+                             "high_availability": boolean(options.get("high_availability", True), strict=False),
+                             "follower_pools": follower_pools(options)}} if facts.advanced else {}
     return {
         "id": migration_id(options),
         "migration": facts.migration,
@@ -356,6 +476,7 @@ def plan(options, databases, now, inside=None):
         "downtime": texts.downtime(),
         "steps": texts.steps(),
         "manual_follow_ups": texts.follow_ups(),
+        **advanced,
     }, []
 
 
@@ -382,13 +503,27 @@ class _Texts:
 
     def target(self):
         facts = self.facts
+        if facts.advanced:
+            return f"{self.advanced()}, new database {self.new_database} on {facts.target_app}"
         text = f"PostgreSQL {facts.new_version} on {facts.new_plan}"
         return text + (f", new database {self.new_database} on {facts.target_app}" if self.promotes else "")
 
+    def advanced(self):
+        facts, options = self.facts, self.facts.options
+        ha = boolean(options.get("high_availability", True), strict=False)
+        pools = ", ".join(f"{p['name']} ({p['count']} x {p['level'] or options.get('level')})"
+                          for p in follower_pools(options)) or "none"
+        return (f"Heroku Postgres Advanced on {facts.new_plan}, level {options.get('level')}, high availability"
+                f" {'on' if ha else 'off'}, follower pools: {pools}")
+
     def downtime(self):
-        if self.key != "pg_copy":
+        if self.key not in ("pg_copy", "advanced_migration/snapshot"):
             return _DOWNTIME[self.key]
         gb = (self.facts.old.get("num_bytes") or 0) / _GB
+        if self.key == "advanced_migration/snapshot":
+            # No figure from Heroku: pg:copy's (a dump and restore too) is the estimate.
+            return (f"about {max(1, math.ceil(gb * 3))} minutes (the snapshot copies the whole database inside the"
+                    f" window; estimated like pg:copy, about 3 minutes per GB; {gb:.2f} GB), then the promote")
         return f"about {max(1, math.ceil(gb * 3))} minutes (about 3 minutes per GB; {gb:.2f} GB)"
 
     def steps(self):
@@ -400,6 +535,10 @@ class _Texts:
                       " maintenance mode off.")
         follower = (f"Prepare while live: create follower {new} on {plan} in {target_app}, following {old}; wait until"
                     " it is available and within 200 commits.")
+        advanced = (f"Prepare while live: create {new} in {target_app}, {self.advanced() if facts.advanced else ''},"
+                    f" from {old} (data:pg:create); wait until it is available. Prepare the migration of")
+        run = (f"Run the migration (data:pg:migrate; {old} is unavailable until it ends) and wait until it has"
+               f" completed; prove that {new} holds what {old} held; promote {new} to DATABASE_URL.")
         middle = {
             "follower_changeover": [
                 follower, window_in,
@@ -420,6 +559,13 @@ class _Texts:
                 f"Prepare while live: create {new} on {plan} with PostgreSQL {version} in {target_app}; wait until it"
                 " is available.", window_in,
                 f"Copy {old} onto {new} (pg:copy); promote {new} to DATABASE_URL."],
+            "advanced_migration/snapshot": [
+                f"{advanced} {old} into {new} (snapshot: the data is copied when it runs) and wait until Heroku has it"
+                " ready (Heroku keeps it ready 24 hours).", window_in, run],
+            "advanced_migration/streaming": [
+                f"{advanced} {old} into {new} (streaming: Heroku copies the data and replicates every change) and wait"
+                " until Heroku has it ready and caught up (within max_lag; Heroku keeps it ready 24 hours).",
+                window_in, run],
             "addons_upgrade/standard": [
                 f"Prepare while live: addons:upgrade {old} to {plan}; wait until its data maintenance is ready.",
                 window_in,
@@ -461,13 +607,21 @@ class _Texts:
             texts += [f"Re-assign the dataclips of {name} to {new} (dataclip recovery, or a support ticket).",
                       f"Destroy {name} when satisfied, to stop paying for it: playbook herokuops.postgres.decommission_pg"
                       f" with app={old['app']} database={name} confirm={name}."]
-        if promotes and followers and not recreate:
+        if facts.advanced and followers:
+            pools = ", ".join(p["name"] for p in follower_pools(facts.options))
+            texts.append(f"Followers of {name} ({', '.join(followers)}) are not migrated and keep following {name}:"
+                         f" {'the follower pools of ' + new + ' (' + pools + ')' if pools else new + ' (no follower pools)'}"
+                         " now serve the reads; re-point their users, then destroy the old followers.")
+        elif promotes and followers and not recreate:
             texts.append(f"Followers of {name} ({', '.join(followers)}) do not follow {new}: re-create them"
                          " (recreate_followers=true) and destroy the old ones.")
         if promotes and recreate and len(followers) > len(self.followers):
             recreated = [f["name"] for f in self.followers]
             elsewhere = _unique(f for f in followers if f not in recreated)
             texts.append(f"Followers of {name} on other apps ({', '.join(elsewhere)}) are not re-created: do it by hand.")
+        if facts.advanced:
+            texts.append(f"Heroku Postgres Advanced has no PgBouncer connection pooling: applications connect to {new}"
+                         " directly (its follower pools for reads).")
         if method == "pg_copy":
             texts.append("pg:copy copies only what the default credential can read: re-create the other credentials and"
                          f" their grants on {new}.")

@@ -37,6 +37,7 @@ _DOWNTIME = {
     "pg_upgrade/in_place": 600,
     "addons_upgrade/standard": 60,
     "addons_upgrade/essential": 300,
+    "advanced_migration/streaming": 600,
 }
 _COPY_SECONDS_PER_GB = 180
 _GB = 1073741824
@@ -90,7 +91,7 @@ def iso(moment):
 def downtime_seconds(plan):
     """The longest the plan's method keeps the apps in the window, in seconds (pg:copy: 3 minutes per GB)."""
     key = method_key(plan)
-    if key == "pg_copy":
+    if key in ("pg_copy", "advanced_migration/snapshot"):
         size = (plan.get("old_primary") or {}).get("num_bytes") or 0
         own = max(60, math.ceil(size / _GB * _COPY_SECONDS_PER_GB))
     else:
@@ -201,6 +202,8 @@ def _prepared_message(plan, win, scheduled):
         "pg_copy": f"the new database {plan.get('new_database')} is available",
         "pg_upgrade/direct": "the upgrade is prepared",
         "addons_upgrade/standard": "the replacement database is ready (data maintenance ready)",
+        "advanced_migration/snapshot": f"the migration into {plan.get('new_database')} is ready",
+        "advanced_migration/streaming": f"the migration into {plan.get('new_database')} is ready and streaming",
     }.get(key, "nothing needs preparing for this method")
     if scheduled:
         usable = (f"Heroku runs it by itself at {iso(scheduled)}, without maintenance mode on the apps: run the"
@@ -209,6 +212,9 @@ def _prepared_message(plan, win, scheduled):
         usable = "it stays usable while it follows; the next run waits again until it is within 200 commits"
     elif key == "pg_copy":
         usable = "it stays usable until destroyed (it is billed meanwhile)"
+    elif key.startswith("advanced_migration/"):
+        usable = ("Heroku keeps a ready migration 24 hours; a later run prepares it again before the window (Heroku"
+                  " empties the Advanced database and copies again)")
     else:
         usable = "the next run goes straight into the window"
     when = f" The window: opens {win['start']}." if win.get("start") else ""

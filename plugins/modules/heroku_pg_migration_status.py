@@ -90,7 +90,8 @@ observed:
       sample: {"sushi": {"maintenance": true, "formation": {"web": 0, "worker": 0}}}
     old:
       description:
-        - The old primary's C(name), C(version), C(plan), C(change) (its upgrade or data maintenance status) and
+        - The old primary's C(name), C(version), C(plan), C(change) (its upgrade or data maintenance status; for a
+          migration to Advanced, the status of the migration into the new database) and
           C(schedule) (when Heroku runs a prepared upgrade or a ready data maintenance by itself, C(kind),
           C(scheduled_for), C(required_by), or V(null)).
       type: dict
@@ -136,6 +137,7 @@ api_calls:
 import datetime
 from urllib.parse import quote
 
+from ansible_collections.herokuops.postgres.plugins.module_utils import _advanced as advanced
 from ansible_collections.herokuops.postgres.plugins.module_utils._addons import live_addon
 from ansible_collections.herokuops.postgres.plugins.module_utils._app import get_formation, get_maintenance
 from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
@@ -143,7 +145,8 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._names import short_plan
 from ansible_collections.herokuops.postgres.plugins.module_utils._phases import (Disagreement, TransitionError,
-                                                                                 after_failure, method_of, resume)
+                                                                                 after_failure, method_key, method_of,
+                                                                                 resume)
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned
 from ansible_collections.herokuops.postgres.plugins.module_utils._upgrade import upgrade_state
 from ansible_collections.herokuops.postgres.plugins.module_utils._window import decide as window_decision
@@ -155,7 +158,12 @@ def _names(client, app):
 
 
 def _change(client, plan, addon):
-    """(the status of the old primary's own change (upgrade or data maintenance) as one word, Heroku's schedule)."""
+    """(the status of the old primary's own change (upgrade or data maintenance, or its migration into the new
+    Advanced database) as one word, Heroku's schedule)."""
+    if method_key(plan).startswith("advanced_migration/"):
+        target = live_addon(client, plan["new_database"]) if plan.get("new_database") else None
+        found = advanced.migration(client, target["id"]) if target else None
+        return (found or {}).get("status") or "none", None
     if method_of(plan).changes == "version":
         try:
             status = client.get(f"/client/v11/databases/{quote(addon['id'], safe='')}/upgrade/wait_status")

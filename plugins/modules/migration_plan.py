@@ -27,7 +27,7 @@ options:
     description: Which procedure.
     type: str
     required: true
-    choices: [upgrade_pg, change_pg_plan, migrate_to_private_space]
+    choices: [upgrade_pg, change_pg_plan, migrate_to_private_space, migrate_to_advanced]
   app:
     description: The app the database is named on.
     type: str
@@ -42,10 +42,11 @@ options:
     description:
       - V(auto) chooses what Heroku's documents recommend and says why.
       - V(upgrade_pg) takes V(pg_upgrade) or V(pg_copy); V(change_pg_plan) takes V(addons_upgrade),
-        V(follower_changeover) or V(pg_copy); V(migrate_to_private_space) takes V(follower_changeover).
+        V(follower_changeover) or V(pg_copy); V(migrate_to_private_space) takes V(follower_changeover);
+        V(migrate_to_advanced) takes V(advanced_migration).
     type: str
     default: auto
-    choices: [auto, pg_upgrade, pg_copy, addons_upgrade, follower_changeover]
+    choices: [auto, pg_upgrade, pg_copy, addons_upgrade, follower_changeover, advanced_migration]
   pg_upgrade_variant:
     description:
       - How V(pg_upgrade) upgrades a Standard-tier or higher database; V(auto) takes V(follower) when the plan
@@ -82,6 +83,29 @@ options:
     description: Whether followers of the old primary are re-created on the new one after the window.
     type: raw
     default: false
+  advanced_method:
+    description:
+      - With V(migrate_to_advanced), how Heroku's migration copies the data. V(streaming) copies it while live and
+        replicates every change until the run (minimal downtime); V(snapshot) copies it all when the migration runs,
+        inside the window, and keeps unlogged tables. V(auto) takes V(streaming) unless the database has unlogged
+        tables (logical replication never sends their rows), then V(snapshot).
+    type: str
+    default: auto
+    choices: [auto, snapshot, streaming]
+  level:
+    description: With V(migrate_to_advanced), required, the level of the Advanced database's leader, for example V(4G-Performance).
+    type: str
+    default: ""
+  high_availability:
+    description: With V(migrate_to_advanced), whether the Advanced database's leader has a standby.
+    type: raw
+    default: true
+  follower_pools:
+    description:
+      - With V(migrate_to_advanced), the follower pools of the Advanced database, a list of C(name), C(count),
+        C(level). Followers of the old primary are not migrated, so a database with followers is refused unless
+        this is given; V([]) migrates without any.
+    type: raw
   databases:
     description: The RV(herokuops.postgres.heroku_pg_info#module:databases) of O(app).
     type: list
@@ -180,11 +204,13 @@ plan:
       type: str
       sample: sushi
     method:
-      description: V(pg_upgrade), V(pg_copy), V(addons_upgrade) or V(follower_changeover).
+      description: V(pg_upgrade), V(pg_copy), V(addons_upgrade), V(follower_changeover) or V(advanced_migration).
       type: str
       sample: addons_upgrade
     variant:
-      description: V(direct), V(follower) or V(in_place) for V(pg_upgrade); V(standard) or V(essential) for V(addons_upgrade); otherwise V(null).
+      description:
+        - V(direct), V(follower) or V(in_place) for V(pg_upgrade); V(standard) or V(essential) for V(addons_upgrade);
+          V(snapshot) or V(streaming) for V(advanced_migration); otherwise V(null).
       type: str
       sample: standard
     reason:
@@ -235,4 +261,10 @@ plan:
       description: What the collection cannot do and someone must.
       type: list
       elements: str
+    advanced:
+      description:
+        - Only with V(migrate_to_advanced), the Advanced database to create and how to migrate into it
+          (C(method) V(snapshot) or V(streaming), C(level), C(high_availability), C(follower_pools)).
+      type: dict
+      returned: with migrate_to_advanced
 """

@@ -28,7 +28,7 @@ author:
 options:
   migration:
     description:
-      - The playbook that ran (V(upgrade_pg), V(change_pg_plan), V(migrate_to_private_space)), in the files' names.
+      - The playbook that ran (V(upgrade_pg), V(change_pg_plan), V(migrate_to_private_space), V(migrate_to_advanced)), in the files' names.
     type: str
     required: true
   hosts:

@@ -277,3 +277,46 @@ def test_a_change_heroku_ran_by_itself_while_stopped_needs_no_window(key, resume
     observed = observe(key, True, True, False, False)
     decision = resume(plan_for(key), state_at("prepared", key), observed, NOW)
     assert decision["phase"] == resumed and decision["switched"]
+
+
+# -- the migration to Advanced: `change` is the status of the migration into the new database ---------------------
+# (recorded phase, apps held in the window, migration status) -> resumed phase, failure action, abandoned, a note
+ADVANCED = [
+    # Killed after the migration completed, before the promote, the window held: the re-run promotes it.
+    ("window_entered", True, "completed", "window_entered", "roll_back", False, None),
+    # Completed, then the apps wrote to the old primary again (window left): it missed writes, give it up.
+    ("prepared", False, "completed", "preflight", "roll_back", True, "destroy it"),
+    ("window_entered", False, "migrating", "preflight", "roll_back", True, "is migrating while the apps may write"),
+    # A ready migration stays; one that failed, was cancelled or expired is prepared again, and the run says so.
+    ("prepared", False, "ready", "prepared", "roll_back", False, None),
+    ("prepared", False, "failed", "prepared", "roll_back", False, "is failed on Heroku (Heroku keeps a ready migration"
+     " 24 hours): it is prepared again before the window"),
+    ("prepared", False, "cancelled", "prepared", "roll_back", False, "is cancelled on Heroku"),
+    ("preflight", False, "preparing", "preflight", "roll_back", False, None),
+]
+
+
+@pytest.mark.parametrize("variant", ["snapshot", "streaming"])
+@pytest.mark.parametrize("phase, held, status, resumed, action, abandoned, note", ADVANCED)
+def test_advanced_migration_decisions(variant, phase, held, status, resumed, action, abandoned, note):
+    key = f"advanced_migration/{variant}"
+    plan, state = plan_for(key), state_at(phase, key)
+    observed = observe(key, False, False, held, False)
+    observed["old"]["change"] = status
+    decision = resume(plan, state, observed, NOW)
+    assert decision["phase"] == resumed
+    assert ("abandoned" in decision["state_update"]) is abandoned, decision
+    assert [n for n in decision["notes"] if note in n] if note else decision["notes"] == [], decision["notes"]
+    if phase == "window_entered":
+        failure = after_failure(plan, state, observed, NOW)
+        assert failure["action"] == action
+        # A failure after the migration ran gives the database up: leaving the window lets the apps write again.
+        assert ("abandoned" in failure["state_update"]) is (status in ("migrating", "completed")), failure
+
+
+def test_advanced_after_the_promote_goes_forward():
+    key = "advanced_migration/streaming"
+    observed = observe(key, True, True, True, False)
+    observed["old"]["change"] = "completed"
+    assert resume(plan_for(key), state_at("window_entered", key), observed, NOW)["phase"] == "cut_over"
+    assert after_failure(plan_for(key), state_at("window_entered", key), observed, NOW)["action"] == "keep_window"

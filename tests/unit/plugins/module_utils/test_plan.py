@@ -440,3 +440,132 @@ def test_a_private_space_move_keeps_the_other_attachments_for_the_follow_ups():
     assert plan["other_attachments"] == [] and plan["window_apps"] == ["reports", "sushi", "sushi-ps"]
     assert plan["steps"][3] == ("Post-cutover: check the connection pools; verify that DATABASE_URL of sushi-ps is"
                                 " sushi-ps-private-2-261204163005, available and not following, on private-2.")
+
+
+# -- migrate_to_advanced (issue 14) ------------------------------------------------------------------------------
+LEVEL = "4G-Performance"
+CLEAN = {"inspected": True, "size_bytes": 1 << 20, "schemas": 1, "objects": 3, "unlogged_tables": []}
+UNLOGGED = {**CLEAN, "unlogged_tables": [{"schema": "public", "name": "sessions", "rows": 10, "bytes": 8192}]}
+PG_POOL = att("sushi", "DATABASE_CONNECTION_POOL", "connection-pooling:default")
+
+
+def advanced(**more):
+    return options("migrate_to_advanced", **{"target_plan": "", "level": LEVEL, "advanced_method": "auto",
+                                             "high_availability": True, "follower_pools": None, **more})
+
+
+def advanced_plan(request, databases=None, inside=None):
+    plan, errors = _plan.plan(request, [database()] if databases is None else databases, NOW, inside)
+    return plan, errors
+
+
+# (old plan, request, what the inspection found) -> variant, a fragment of the reason, the Advanced plan
+ADVANCED_CHOICES = [
+    ("standard-0", {}, None, "streaming", "Streaming (cdc): Heroku copies the database while live", "advanced"),
+    ("premium-2", {}, None, "streaming", "Heroku's migration to Advanced (data:pg:migrate)", "advanced"),
+    ("private-0", {}, None, "streaming", "minimal downtime", "advanced-private"),
+    ("shield-0", {}, None, "streaming", "minimal downtime", "advanced-shield"),
+    ("standard-0", {}, CLEAN, "streaming", "No unlogged table rules it out.", "advanced"),
+    ("standard-0", {}, UNLOGGED, "snapshot", f"Snapshot, not streaming: {OLD} has unlogged tables (public.sessions"
+     " (10 rows, 8 kB)), whose rows logical replication never sends; the snapshot (pg_dump) keeps them.", "advanced"),
+    ("standard-0", {"accept_unlogged_loss": True}, UNLOGGED, "streaming", "minimal downtime", "advanced"),
+    ("standard-0", {"advanced_method": "snapshot"}, CLEAN, "snapshot", "Snapshot (full-load)", "advanced"),
+    ("standard-0", {"method": "advanced_migration", "advanced_method": "streaming"}, None, "streaming",
+     "Requested (method=advanced_migration). Streaming (cdc)", "advanced"),
+]
+
+
+@pytest.mark.parametrize("old_plan, request_, inside, variant, reason, plan_name", ADVANCED_CHOICES)
+def test_the_advanced_method_and_why(old_plan, request_, inside, variant, reason, plan_name):
+    plan, errors = advanced_plan(advanced(**request_), [database(old_plan)], inside)
+    assert errors == [], errors
+    assert (plan["action"], plan["method"], plan["variant"], plan["advanced"]["method"]) == (
+        "migrate", "advanced_migration", variant, variant)
+    assert reason in plan["reason"], plan["reason"]
+    assert plan["target"]["plan"] == plan_name and plan["new_database"] == f"sushi-{plan_name}-261204163005"
+    assert (plan["creates_new_primary"], plan["new_database_follows"], plan["target_app"]) == (True, False, "sushi")
+
+
+# (request, databases, inside) -> every fragment the refusal must say
+ADVANCED_REFUSALS = [
+    ({"level": ""}, None, None, ["level is required: the level of the Advanced database's leader"]),
+    ({"advanced_method": "fast"}, None, None, ["advanced_method=fast is not known; use one of auto, snapshot, streaming."]),
+    ({"target_plan": "standard-2"}, None, None, ["plan and target_app do not apply to migrate_to_advanced"]),
+    ({"method": "pg_copy"}, None, None,
+     ["method=pg_copy does not apply to migrate_to_advanced; use one of auto, advanced_migration."]),
+    ({"follower_pools": "readers"}, None, None, ["follower_pools is a list of {name, count, level}"]),
+    ({"follower_pools": [{"name": "Readers"}, {}]}, None, None,
+     ["follower_pools names Readers, (no name): a pool's name is 3 to 32 lowercase letters and digits."]),
+    ({"follower_pools": [{"name": "readers"}, {"name": "readers"}]}, None, None,
+     ["follower_pools names readers more than once."]),
+    ({"follower_pools": [{"name": "readers", "count": 0}]}, None, None, ["a pool's count is 1 to 13 instances."]),
+    ({"follower_pools": [{"name": f"pool{n}"} for n in range(6)]}, None, None, ["an Advanced database has at most 5."]),
+    ({}, [database("essential-0")], None,
+     [f"{OLD} is on essential-0: Heroku migrates only classic Standard, Premium, Private and Shield databases to"
+      " Advanced. Change its plan to Standard first: change_pg_plan.yml (for example -e app=sushi -e plan=standard-0)"]),
+    ({}, [database("mini")], None, [f"{OLD} is on mini", "Change its plan to Standard first: change_pg_plan.yml"]),
+    ({}, [database(attachments=[att("sushi", "DATABASE"), PG_POOL], pools=[PG_POOL])], None,
+     [f"{OLD} has server-side connection pools (sushi::DATABASE_CONNECTION_POOL): Heroku Postgres Advanced does not"
+      " support PgBouncer connection pooling", "detach them first"]),
+    ({}, [database(followers=[WHITE])], None,
+     [f"{OLD} has followers ({WHITE}), which the migration does not re-create", "follower_pools=[] to migrate without"]),
+    ({}, [database(app="shop")], None,
+     [f"{OLD} belongs to shop, not sushi: Heroku migrates a database into an Advanced database of the app that owns"
+      " it. Run against shop (app=shop)."]),
+    ({"database": "HEROKU_POSTGRESQL_WHITE"},
+     [database(), database(name=WHITE, attachments=[att("sushi", "HEROKU_POSTGRESQL_WHITE")], primary=False,
+                           following=True, leader={"addon_id": "x", "name": OLD})],
+     None, [f"{WHITE} is a follower of {OLD}: migrate its leader."]),
+    ({"advanced_method": "streaming"}, None, UNLOGGED,
+     [f"{OLD} has unlogged tables: public.sessions (10 rows, 8 kB). Logical replication never sends their rows",
+      "Use advanced_method=snapshot (or auto)", "accept_unlogged_loss=true"]),
+]
+
+
+@pytest.mark.parametrize("request_, databases, inside, fragments", ADVANCED_REFUSALS)
+def test_each_advanced_refusal_says_why(request_, databases, inside, fragments):
+    plan, errors = advanced_plan(advanced(**request_), databases, inside)
+    message = " ".join(errors)
+    assert plan is None and all(fragment in message for fragment in fragments), message
+
+
+def test_followers_are_left_behind_only_when_follower_pools_says_so():
+    for pools, named in (([], "(no follower pools)"), ([{"name": "readers", "count": 2}], "(readers)")):
+        plan, errors = advanced_plan(advanced(follower_pools=pools), [database(followers=[WHITE])])
+        assert errors == [], errors
+        assert plan["followers"] == [] and plan["advanced"]["follower_pools"] == [
+            {"name": p["name"], "count": p["count"], "level": None} for p in pools]
+        texts = "\n".join(plan["manual_follow_ups"])
+        assert f"Followers of {OLD} ({WHITE}) are not migrated" in texts and named in texts, texts
+        assert "recreate_followers" not in texts
+
+
+def test_a_database_already_on_advanced_has_nothing_to_do():
+    plan, errors = advanced_plan(advanced(), [{**database(), "plan": "advanced", "tier": "advanced"}])
+    assert errors == [] and (plan["action"], plan["message"]) == ("nothing_to_do", f"{OLD} is already on Advanced (advanced)")
+
+
+def test_the_advanced_id_request_and_words():
+    request_ = advanced(high_availability="false", follower_pools=[{"name": "readers", "count": 1, "level": "8G-Performance"}])
+    assert _plan.migration_id(request_) == filters.migration_request(request_)["id"] == \
+        "sushi.migrate_to_advanced.DATABASE.4G-Performance"
+    assert _plan.request(request_) == {
+        "method": "auto", "pg_upgrade_variant": "auto", "target_plan": "", "target_app": "sushi",
+        "recreate_followers": False, "advanced_method": "auto", "level": LEVEL, "high_availability": "false",
+        "follower_pools": [{"name": "readers", "count": 1, "level": "8G-Performance"}]}
+    # The other migrations' requests (recorded in their state files) do not change.
+    assert "level" not in _plan.request(options())
+    plan, errors = advanced_plan(request_)
+    assert errors == [] and plan["advanced"] == {"method": "streaming", "level": LEVEL, "high_availability": False,
+                                                 "follower_pools": [{"name": "readers", "count": 1,
+                                                                     "level": "8G-Performance"}]}
+    assert plan["target"]["description"] == (
+        "Heroku Postgres Advanced on advanced, level 4G-Performance, high availability off, follower pools: readers"
+        " (1 x 8G-Performance), new database sushi-advanced-261204163005 on sushi")
+    assert plan["steps"][0].startswith("Prepare while live: create sushi-advanced-261204163005 in sushi, Heroku Postgres")
+    assert "(streaming: Heroku copies the data and replicates every change)" in plan["steps"][0]
+    assert plan["steps"][2].startswith("Run the migration (data:pg:migrate; postgresql-lavender-12345 is unavailable")
+    assert plan["downtime"].startswith("a few minutes: Heroku applies the last changes")
+    snapshot, _errors = advanced_plan(advanced(advanced_method="snapshot"))
+    assert snapshot["downtime"].startswith("about 1 minutes (the snapshot copies the whole database inside the window")
+    assert any("no PgBouncer connection pooling" in text for text in plan["manual_follow_ups"])
