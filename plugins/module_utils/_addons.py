@@ -13,6 +13,7 @@ __metaclass__ = type
 
 from urllib.parse import quote
 
+from ._attachments import is_pg_addon, list_pg_attachments
 from ._client import HerokuAPIError
 
 DEPROVISIONED = "deprovisioned"
@@ -32,6 +33,25 @@ def live_addon(client, ident, app=None):
             return None
         raise
     return None if addon.get("state") == DEPROVISIONED else addon
+
+
+def find_pg_addon(module, app, name=None, attachment_name=None):
+    """The Heroku Postgres add-on named name, which must belong to app, or else attached to app as attachment_name;
+    None when there is none. Through module (a _module.HerokuModule), which refuses anything else."""
+    if name:
+        addon = module.call(f"Reading add-on {name}", live_addon, module.client, name)
+    else:
+        attachments = module.call(f"Listing the databases of {app}", list_pg_attachments, module.client, app)
+        found = next((att for att in attachments if att["name"] == attachment_name and not att.get("namespace")), None)
+        addon = module.call(f"Reading add-on {found['addon']['name']}", live_addon, module.client,
+                            found["addon"]["id"]) if found else None
+    if addon is None:
+        return None
+    if not is_pg_addon(addon):
+        module.refuse(f"{addon['name']} is not a Heroku Postgres add-on ({addon['plan']['name']}).")
+    if name and app not in (addon["app"]["name"], addon["app"]["id"]):
+        module.refuse(f"Add-on {name} belongs to app {addon['app']['name']}, not {app}. Nothing was changed.")
+    return addon
 
 
 def addon_state(client, addon_id):

@@ -34,8 +34,9 @@ _ROLLBACKS = frozenset((("window_entered", "prepared"), ("window_entered", "pref
 # What each method does to Heroku, the one table a new method adds a line to (with its steps in _plan.py and its
 # role). promotes: a new database becomes DATABASE_URL of the target app. follows: that database is a follower of
 # the old primary until the cutover (once unfollowed it can never follow again). changes: for a method that changes
-# the old database in place, what its cutover changes ("version" or "plan").
-Method = namedtuple("Method", "promotes follows changes")
+# the old database in place, what its cutover changes ("version" or "plan"). migrates: Heroku's migration into the new
+# database fills it (the observed `change` is that migration's status).
+Method = namedtuple("Method", "promotes follows changes migrates", defaults=(False,))
 METHODS = {
     "follower_changeover": Method(True, True, None),
     "pg_upgrade/follower": Method(True, True, None),
@@ -44,15 +45,13 @@ METHODS = {
     "pg_upgrade/in_place": Method(False, False, "version"),
     "addons_upgrade/standard": Method(False, False, "plan"),
     "addons_upgrade/essential": Method(False, False, "plan"),
-    "advanced_migration/snapshot": Method(True, False, None),
-    "advanced_migration/streaming": Method(True, False, None),
+    "advanced_migration/snapshot": Method(True, False, None, migrates=True),
+    "advanced_migration/streaming": Method(True, False, None, migrates=True),
 }
 
 # Statuses of an upgrade (heroku_pg_upgrade's states) or data maintenance once it has started: from then on
 # the database is being changed and "rolled back" would be false.
 _STARTED = frozenset(("running", "done", "completed"))
-# The migrations to Advanced; the observed `change` is the status of the migration into the new database.
-_ADVANCED = "advanced_migration/"
 # Statuses of a migration to Advanced that has run (or is running): once the apps write to the old primary again
 # after it, the new database misses those writes.
 _MIGRATION_RAN = frozenset(("migrating", "promoting", "completed"))
@@ -182,7 +181,7 @@ def _spoiled(plan, state, observed, window_kept):
     (no writer) ever since it stopped following; then the cutover goes on with it.
     """
     method, new = method_of(plan), observed.get("new")
-    if method_key(plan).startswith(_ADVANCED):
+    if method.migrates:
         change = observed["old"].get("change")
         if new and new["exists"] and change in _MIGRATION_RAN and not window_kept:
             return (f"its migration from {plan['old_primary']['name']} is {change} while the apps may write to"
@@ -280,7 +279,7 @@ def _stale(plan, observed):
                 " change is prepared again."]
     if new and not new["exists"]:
         return [f"{new['name']}, prepared by an earlier run, no longer exists: it is created again."]
-    if key.startswith(_ADVANCED) and change not in _MIGRATION_PREPARED:
+    if METHODS[key].migrates and change not in _MIGRATION_PREPARED:
         return [f"The migration into {new['name']} is {change} on Heroku (Heroku keeps a ready migration 24 hours): it"
                 f" is prepared again before the window ({new['name']} is emptied and filled again)."]
     if new and METHODS[key].follows:

@@ -211,10 +211,10 @@ api_calls:
 import time
 from urllib.parse import quote
 
-from ansible_collections.herokuops.postgres.plugins.module_utils._addons import addon_state, destroy_addon, live_addon
+from ansible_collections.herokuops.postgres.plugins.module_utils._addons import addon_state, destroy_addon, find_pg_addon, live_addon
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import is_pg_addon, list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import (
     database_info,
     provisioned_database_info,
@@ -255,22 +255,7 @@ class Addon:
         return self.module.call(f"Reading add-on {ident}", live_addon, self.client, ident)
 
     def find(self):
-        name, as_name = self.params["name"], self.params["attachment_name"]
-        if name:
-            addon = self.get(name)
-        else:
-            attachments = self.module.call(f"Listing the databases of {self.app}", list_pg_attachments,
-                                           self.client, self.app)
-            found = next((att for att in attachments if att["name"] == as_name and not att.get("namespace")), None)
-            addon = self.get(found["addon"]["id"]) if found else None
-        if addon is None:
-            return None
-        if not is_pg_addon(addon):
-            self.module.refuse(f"{addon['name']} is not a Heroku Postgres add-on ({addon['plan']['name']}).")
-        if name and self.app not in (addon["app"]["name"], addon["app"]["id"]):
-            self.module.refuse(f"Add-on {name} belongs to app {addon['app']['name']}, not {self.app}. "
-                               "Nothing was changed.")
-        return addon
+        return find_pg_addon(self.module, self.app, self.params["name"], self.params["attachment_name"])
 
     def attachments(self, addon):
         if not addon.get("id"):

@@ -159,8 +159,7 @@ api_calls:
 from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils import _advanced as adv
-from ansible_collections.herokuops.postgres.plugins.module_utils._addons import addon_state, live_addon
-from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
+from ansible_collections.herokuops.postgres.plugins.module_utils._addons import addon_state, find_pg_addon
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._names import major_version
 
@@ -176,13 +175,7 @@ def q(value):
 
 def find(module):
     params = module.params
-    if params["name"]:
-        addon = module.call(f"Reading add-on {params['name']}", live_addon, module.client, params["name"])
-    else:
-        attachments = module.call(f"Listing the databases of {params['app']}", list_pg_attachments, module.client,
-                                  params["app"])
-        found = next((a for a in attachments if a["name"] == params["attachment_name"] and not a.get("namespace")), None)
-        addon = found and module.call("Reading the add-on", live_addon, module.client, found["addon"]["id"])
+    addon = find_pg_addon(module, params["app"], params["name"], params["attachment_name"])
     if addon and not adv.is_advanced(addon):
         module.refuse(f"{addon['name']} is on {addon['plan']['name']}, not Heroku Postgres Advanced. Nothing was changed.")
     return addon

@@ -145,8 +145,7 @@ from ansible_collections.herokuops.postgres.plugins.module_utils._client import 
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
 from ansible_collections.herokuops.postgres.plugins.module_utils._names import short_plan
 from ansible_collections.herokuops.postgres.plugins.module_utils._phases import (Disagreement, TransitionError,
-                                                                                 after_failure, method_key, method_of,
-                                                                                 resume)
+                                                                                 after_failure, method_of, resume)
 from ansible_collections.herokuops.postgres.plugins.module_utils._pginfo import database_info, not_provisioned
 from ansible_collections.herokuops.postgres.plugins.module_utils._upgrade import upgrade_state
 from ansible_collections.herokuops.postgres.plugins.module_utils._window import decide as window_decision
@@ -160,7 +159,7 @@ def _names(client, app):
 def _change(client, plan, addon):
     """(the status of the old primary's own change (upgrade or data maintenance, or its migration into the new
     Advanced database) as one word, Heroku's schedule)."""
-    if method_key(plan).startswith("advanced_migration/"):
+    if method_of(plan).migrates:
         target = live_addon(client, plan["new_database"]) if plan.get("new_database") else None
         found = advanced.migration(client, target["id"]) if target else None
         return (found or {}).get("status") or "none", None

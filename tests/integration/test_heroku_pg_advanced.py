@@ -64,6 +64,8 @@ def test_refusals_of_the_database_module(env):
     mark = sim.mark()
     ansible.run("heroku_pg_advanced", app="sushi", attachment_name="DATABASE", level="4G-Performance", **WAIT_ARGS).refused(
         f"{SOURCE} is on heroku-postgresql:standard-0, not Heroku Postgres Advanced")
+    ansible.run("heroku_pg_advanced", app="sushi", name="postgresql-elsewhere-55555", level="4G-Performance",
+                **WAIT_ARGS).refused("Add-on postgresql-elsewhere-55555 belongs to app other, not sushi")
     ansible.run("heroku_pg_advanced", **NEW).refused("set level to create it")
     ansible.run("heroku_pg_advanced", level="No-Such-Level", **NEW).refused("No-Such-Level")
     assert [c for c in sim.changes_since(mark) if c[0] != "POST" or "/addons" not in c[1]] == []

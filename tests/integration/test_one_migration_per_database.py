@@ -76,6 +76,9 @@ def test_two_hosts_of_one_run_naming_one_database_migrate_it_once(shared, tmp_pa
     inventory = tmp_path / "fleet.yml"
     local = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {"shop": local, "shop-admin": local}}}))
+    # One host's first look at Heroku answers 3 s late: the two hosts plan in different seconds, so their new
+    # databases' names (which hold the time) differ, and must not tell the two hosts apart.
+    shared.sim.admin("POST", "/faults", json={"method": "GET", "path": "^/apps/[^/]+/addon-attachments$", "latency": 3, "times": 1})
     run = ok(playbook(shared, inventory, "change_pg_plan.yml", "--forks", "2", **CHANGE))
     ended = [host for host in FORMATIONS if f"host {host} ends here, without change" in run.stdout]
     assert len(ended) == 1, run.stdout[-6000:]
