@@ -27,6 +27,27 @@ def unlogged(inside):
     return (inside or {}).get("unlogged_tables") or []
 
 
+def keyless(inside):
+    """Tables without a primary key or replica identity: logical replication cannot carry their UPDATE and DELETE."""
+    return (inside or {}).get("tables_without_key") or []
+
+
+def describe_keyless(tables):
+    return ", ".join(f"{t['schema']}.{t['name']} ({_size(t['bytes'])})" for t in tables)
+
+
+def streaming_ruled_out(inside, options):
+    """Why a streaming migration to Advanced cannot be used on this database (None when nothing rules it out): what
+    the auto choice says when it takes the snapshot instead."""
+    why = []
+    if loses_unlogged(_STREAMING, inside, options):
+        why.append(f"unlogged tables ({describe_tables(unlogged(inside))}), whose rows logical replication never sends")
+    if keyless(inside):
+        why.append(f"tables without a primary key or replica identity ({describe_keyless(keyless(inside))}), whose"
+                   " UPDATE and DELETE logical replication cannot carry")
+    return " and ".join(why) or None
+
+
 def _size(num_bytes):
     return f"{num_bytes / _KB / _KB:.1f} MB" if num_bytes >= _KB * _KB else f"{num_bytes / _KB:.0f} kB"
 
@@ -66,6 +87,13 @@ def errors(key, name, inside, options):
             f" WAL, so the new primary of {key.replace('/', ' (') + (')' if '/' in key else '')} (a follower) would"
             " have them empty. Use method=pg_copy (or pg_upgrade of the database itself), or accept the loss with"
             " accept_unlogged_loss=true.")
+    if key == _STREAMING and keyless(inside):
+        found.append(
+            f"{name} has tables without a primary key or replica identity: {describe_keyless(keyless(inside))}."
+            " Logical replication cannot carry their UPDATE and DELETE: with a publication of every table, PostgreSQL"
+            " refuses them on the source while the migration streams (the apps' writes to these tables would fail),"
+            " and Heroku's preassessment flags them. Give each a primary key (or ALTER TABLE ... REPLICA IDENTITY"
+            " FULL), or use advanced_method=snapshot (or auto).")
     over = (inside or {}).get("over_upgrade_limits") or []
     if key.startswith("pg_upgrade") and over and not options.get("upgrade_tested"):
         found.append(
@@ -82,6 +110,8 @@ def summary_line(inside):
         return f"Inside the database: not inspected ({inside.get('reason')})."
     parts = [f"{_size(inside['size_bytes'])}, {inside['schemas']} schemas, {inside['objects']} objects"]
     parts.append(f"unlogged tables: {describe_tables(unlogged(inside)) or 'none'}")
+    if keyless(inside):
+        parts.append(f"tables without a primary key: {describe_keyless(keyless(inside))}")
     if inside.get("extensions"):
         parts.append("extensions: " + ", ".join(f"{e['name']} {e['version']}" for e in inside["extensions"]))
     if inside.get("large_objects"):

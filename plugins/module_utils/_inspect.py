@@ -49,6 +49,12 @@ LISTS = {
     "unlogged_tables": "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n"
                        f" ON n.oid = c.relnamespace WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p')"
                        f" AND {USER_SCHEMA} ORDER BY 1, 2",
+    # Permanent tables whose UPDATE and DELETE logical replication cannot identify: replica identity NOTHING, or
+    # DEFAULT without a primary key.
+    "tables_without_key": "SELECT n.nspname, c.relname, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace"
+                          " n ON n.oid = c.relnamespace WHERE c.relpersistence = 'p' AND c.relkind = 'r' AND"
+                          " (c.relreplident = 'n' OR (c.relreplident = 'd' AND NOT EXISTS (SELECT 1 FROM pg_index i"
+                          f" WHERE i.indrelid = c.oid AND i.indisprimary))) AND {USER_SCHEMA} ORDER BY 1, 2",
     "extensions": "SELECT extname, extversion FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1",
     "logical_replication_slots": "SELECT slot_name, plugin FROM pg_replication_slots WHERE slot_type = 'logical'"
                                  " AND database = current_database() ORDER BY 1",
@@ -103,6 +109,8 @@ def inspect(connection, url="", census=None):
     return {
         **found,
         "unlogged_tables": unlogged,
+        "tables_without_key": [{"schema": schema, "name": name, "bytes": size}
+                               for schema, name, size in rows["tables_without_key"]],
         "extensions": [{"name": name, "version": version} for name, version in rows["extensions"]],
         "logical_replication_slots": [{"name": name, "plugin": plugin}
                                       for name, plugin in rows["logical_replication_slots"]],

@@ -402,8 +402,8 @@ def _copy_keeps_unlogged(facts, method, chosen_variant, inside):
 
 # What the plan keeps of heroku_pg_inspect's result (its api_calls and the like stay out of the state file).
 INSIDE_KEYS = ("inspected", "reason", "database", "server_version", "size_bytes", "schemas", "objects",
-               "over_upgrade_limits", "unlogged_tables", "extensions", "logical_replication_slots", "publications",
-               "subscriptions", "large_objects")
+               "over_upgrade_limits", "unlogged_tables", "tables_without_key", "extensions", "logical_replication_slots",
+               "publications", "subscriptions", "large_objects")
 
 
 def plan(options, databases, now, inside=None):
@@ -426,15 +426,15 @@ def plan(options, databases, now, inside=None):
                            " keeps them (002 A3, 003 B4).")
         method, chosen_variant = auto[0], None
     why_variant = _VARIANT_WHY.get(chosen_variant, "")
-    if (method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
-            and _findings.loses_unlogged(_findings.method_key(method, chosen_variant), inside, options)):
+    auto_variant = method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
+    ruled_out = auto_variant and chosen_variant == "streaming" and _findings.streaming_ruled_out(inside, options)
+    if ruled_out:
         chosen_variant = "snapshot"
-        why_variant = (f"{_VARIANT_WHY['snapshot']} Snapshot, not streaming: {old['name']} has unlogged tables"
-                       f" ({_findings.describe_tables(_findings.unlogged(inside))}), whose rows logical replication"
-                       " never sends; the snapshot (pg_dump) keeps them.")
-    elif (method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
-          and (inside or {}).get("inspected")):
-        why_variant = f"{why_variant} No unlogged table rules it out."
+        why_variant = (f"{_VARIANT_WHY['snapshot']} Snapshot, not streaming: {old['name']} has {ruled_out}; the"
+                       " snapshot (pg_dump) carries them.")
+    elif auto_variant and (inside or {}).get("inspected"):
+        why_variant = f"{why_variant} Nothing inside the database rules it out (no unlogged table, every table has a" \
+                      " primary key or replica identity)."
     # What the method does to Heroku: the state machine's table (_phases.METHODS), the one place a method is declared.
     steps = STEPS[_findings.method_key(method, chosen_variant)]
     follows, promotes = steps.follows, steps.promotes

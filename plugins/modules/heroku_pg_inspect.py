@@ -167,6 +167,16 @@ unlogged_tables:
   type: list
   elements: dict
   sample: [{"schema": "public", "name": "sessions", "rows": 1000, "bytes": 106496}]
+tables_without_key:
+  description:
+    - Permanent tables without a primary key whose replica identity is DEFAULT or NOTHING, with their total size in
+      bytes. Logical replication (the streaming migration to Advanced) cannot carry their UPDATE and DELETE; a table
+      with REPLICA IDENTITY FULL or USING INDEX is not listed.
+  returned: when inspected
+  type: list
+  elements: dict
+  sample: [{"schema": "public", "name": "audit", "bytes": 16384}]
+  version_added: 0.2.0
 extensions:
   description: Installed extensions and their versions (C(plpgsql) left out).
   returned: when inspected

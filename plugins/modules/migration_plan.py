@@ -88,7 +88,8 @@ options:
       - With V(migrate_to_advanced), how Heroku's migration copies the data. V(streaming) copies it while live and
         replicates every change until the run (minimal downtime); V(snapshot) copies it all when the migration runs,
         inside the window, and keeps unlogged tables. V(auto) takes V(streaming) unless the database has unlogged
-        tables (logical replication never sends their rows), then V(snapshot).
+        tables (logical replication never sends their rows) or tables without a primary key or replica identity
+        (it cannot carry their UPDATE and DELETE), then V(snapshot).
     type: str
     default: auto
     choices: [auto, snapshot, streaming]

@@ -23,6 +23,9 @@ CREATE TABLE billing.invoices (id serial PRIMARY KEY);
 CREATE FUNCTION billing.total() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE EXTENSION hstore;
 CREATE PUBLICATION outbox FOR TABLE billing.invoices;
+CREATE TABLE billing.audit (message text);
+CREATE TABLE billing.events (message text);
+ALTER TABLE billing.events REPLICA IDENTITY FULL;
 SELECT lo_create(0);
 """
 
@@ -51,6 +54,8 @@ def test_what_only_the_database_can_tell(env):
     assert found["unlogged_tables"] == [{"schema": "public", "name": "sessions", "rows": 1000,
                                          "bytes": found["unlogged_tables"][0]["bytes"]}]
     assert found["unlogged_tables"][0]["bytes"] > 8192
+    # billing.events has no key but replica identity FULL: logical replication can carry its changes
+    assert found["tables_without_key"] == [{"schema": "billing", "name": "audit", "bytes": 8192}]
     # public and billing; hstore's functions are the extension's, not counted
     assert found["schemas"] == 2 and found["extensions"] == [{"name": "hstore", "version": "1.8"}]
     assert 8 <= found["objects"] <= 15, found["objects"]

@@ -70,3 +70,18 @@ def test_an_essential_database_is_refused_before_any_change(start_sim, ansible_f
     refused = failed(runner.run("migrate_to_advanced.yml", **LEVEL),
                      "Change its plan to Standard first: change_pg_plan.yml")
     assert refused.changes == [] and not runner.state_dir.joinpath(f"{ID}.json").exists()
+
+
+def test_a_table_without_a_key_rules_streaming_out(start_sim, ansible_factory, tmp_path):
+    """The source would refuse the apps' UPDATE and DELETE on it while streaming: refused before any change, and
+    auto plans the snapshot."""
+    database = {**STANDARD_0, "keyless_tables": {"audit": 50}}
+    runner = start_runner(start_sim, ansible_factory, tmp_path, APPS, [database])
+    refused = failed(runner.run("migrate_to_advanced.yml", advanced_method="streaming", accept_unlogged_loss=True, **LEVEL),
+                     f"{OLD} has tables without a primary key or replica identity: public.audit (",
+                     "ALTER TABLE ... REPLICA IDENTITY FULL")
+    assert refused.changes == [] and not runner.state_dir.joinpath(f"{ID}.json").exists()
+    planned = ok(runner.run("migrate_to_advanced.yml", check=True, **LEVEL))
+    assert "Method: advanced_migration (snapshot)." in planned.stdout
+    assert f"Snapshot, not streaming: {OLD} has tables without a primary key or replica identity" in planned.stdout
+    assert planned.changes == []

@@ -23,6 +23,8 @@
         seed_rows: 1000                 # optional: rows in a sample table `items`
         unlogged_tables: {sessions: 1000}  # optional: UNLOGGED tables with that many rows (a follower
                                         # streams them empty, as PostgreSQL does)
+        keyless_tables: {audit: 100}    # optional: tables without a primary key (a streaming migration's
+                                        # publication makes the source refuse their UPDATE and DELETE)
         schemas: 1001                   # optional: schemas tenant_1..N, each with a table `accounts`
         objects: 10001                  # optional: views object_1..N in public (one object each)
         extensions: [hstore, pg_trgm]   # optional: trusted extensions this version's build has
@@ -55,7 +57,8 @@ from .sim import Simulator
 from .timings import Timings
 
 _APP_KEYS = {"name", "region", "space", "shield", "team", "formation", "config"}
-_CONTENT_KEYS = {"unlogged_tables", "schemas", "objects", "extensions", "large_objects", "publications"}
+_CONTENT_KEYS = {"unlogged_tables", "keyless_tables", "schemas", "objects", "extensions", "large_objects",
+                 "publications"}
 _DB_KEYS = {"addon", "app", "plan", "version", "attachments", "attached_to", "pools",
             "seed_rows", "follows", "apply_delay_ms", "level", "high_availability"} | _CONTENT_KEYS
 

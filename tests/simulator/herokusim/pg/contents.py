@@ -43,11 +43,12 @@ def catalog_size(cluster) -> tuple[int, int]:
         return conn.execute(_CATALOG_SIZE).fetchone()
 
 
-def fill(cluster, unlogged_tables: dict | None = None, schemas: int = 0, objects: int = 0,
-         extensions: list | None = None, large_objects: int = 0,
+def fill(cluster, unlogged_tables: dict | None = None, keyless_tables: dict | None = None, schemas: int = 0,
+         objects: int = 0, extensions: list | None = None, large_objects: int = 0,
          publications: list | None = None) -> None:
     """Add to the cluster's database, as its role:
     unlogged_tables  {name: rows}: UNLOGGED tables with that many rows each;
+    keyless_tables   {name: rows}: tables without a primary key (no replica identity) with that many rows each;
     schemas          schemas tenant_1..N, each with an empty table `accounts`;
     objects          views object_1..N in `public`;
     extensions       CREATE EXTENSION for each (trusted ones available in this version);
@@ -59,6 +60,11 @@ def fill(cluster, unlogged_tables: dict | None = None, schemas: int = 0, objects
             conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (id bigint GENERATED ALWAYS AS IDENTITY "
                                  "PRIMARY KEY, data text NOT NULL)").format(sql.Identifier(table)))
             conn.execute(sql.SQL("INSERT INTO {} (data) SELECT 'session ' || g "
+                                 "FROM generate_series(1, %s) g").format(sql.Identifier(table)),
+                         [int(rows)])
+        for table, rows in (keyless_tables or {}).items():
+            conn.execute(sql.SQL("CREATE TABLE {} (data text NOT NULL)").format(sql.Identifier(table)))
+            conn.execute(sql.SQL("INSERT INTO {} (data) SELECT 'event ' || g "
                                  "FROM generate_series(1, %s) g").format(sql.Identifier(table)),
                          [int(rows)])
         if schemas:

@@ -108,12 +108,12 @@ def test_upgrade_limits(db, request_, refused):
 def test_what_the_plan_says_of_the_inspection():
     found = inside(unlogged_tables=[SESSIONS], extensions=[{"name": "hstore", "version": "1.8"}], large_objects=2,
                    logical_replication_slots=[{"name": "debezium", "plugin": "pgoutput"}], publications=["outbox"],
-                   subscriptions=["feed"])
+                   subscriptions=["feed"], tables_without_key=[{"schema": "public", "name": "audit", "bytes": 16384}])
     plan, errors = plan_with(found, method="pg_copy")
     assert errors == [] and "api_calls" not in plan["inside"] and plan["inside"]["unlogged_tables"] == [SESSIONS]
     lines = _plan.summary(plan)
     assert ("Inside the database: 50.0 MB, 1 schemas, 12 objects; unlogged tables: public.sessions (1000 rows, 104 kB);"
-            " extensions: hstore 1.8; 2 large objects.") in lines
+            " tables without a primary key: public.audit (16 kB); extensions: hstore 1.8; 2 large objects.") in lines
     new = plan["new_database"]
     follow_ups = plan["manual_follow_ups"]
     assert (f"Logical replication slots on {OLD} (debezium) do not survive the migration: re-create them on {new} and"

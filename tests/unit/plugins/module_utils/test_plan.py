@@ -446,6 +446,7 @@ def test_a_private_space_move_keeps_the_other_attachments_for_the_follow_ups():
 LEVEL = "4G-Performance"
 CLEAN = {"inspected": True, "size_bytes": 1 << 20, "schemas": 1, "objects": 3, "unlogged_tables": []}
 UNLOGGED = {**CLEAN, "unlogged_tables": [{"schema": "public", "name": "sessions", "rows": 10, "bytes": 8192}]}
+KEYLESS = {**CLEAN, "tables_without_key": [{"schema": "public", "name": "audit", "bytes": 16384}]}
 PG_POOL = att("sushi", "DATABASE_CONNECTION_POOL", "connection-pooling:default")
 
 
@@ -465,10 +466,19 @@ ADVANCED_CHOICES = [
     ("premium-2", {}, None, "streaming", "Heroku's migration to Advanced (data:pg:migrate)", "advanced"),
     ("private-0", {}, None, "streaming", "minimal downtime", "advanced-private"),
     ("shield-0", {}, None, "streaming", "minimal downtime", "advanced-shield"),
-    ("standard-0", {}, CLEAN, "streaming", "No unlogged table rules it out.", "advanced"),
+    ("standard-0", {}, CLEAN, "streaming", "Nothing inside the database rules it out (no unlogged table, every table"
+     " has a primary key or replica identity).", "advanced"),
     ("standard-0", {}, UNLOGGED, "snapshot", f"Snapshot, not streaming: {OLD} has unlogged tables (public.sessions"
-     " (10 rows, 8 kB)), whose rows logical replication never sends; the snapshot (pg_dump) keeps them.", "advanced"),
+     " (10 rows, 8 kB)), whose rows logical replication never sends; the snapshot (pg_dump) carries them.", "advanced"),
     ("standard-0", {"accept_unlogged_loss": True}, UNLOGGED, "streaming", "minimal downtime", "advanced"),
+    ("standard-0", {}, KEYLESS, "snapshot", f"Snapshot, not streaming: {OLD} has tables without a primary key or"
+     " replica identity (public.audit (16 kB)), whose UPDATE and DELETE logical replication cannot carry; the snapshot"
+     " (pg_dump) carries them.", "advanced"),
+    # Accepting the loss of unlogged rows does not make streaming carry a table without a key.
+    ("standard-0", {"accept_unlogged_loss": True}, {**UNLOGGED, "tables_without_key": KEYLESS["tables_without_key"]}, "snapshot",
+     "Snapshot, not streaming: postgresql-lavender-12345 has tables without a primary key", "advanced"),
+    ("standard-0", {}, {**UNLOGGED, "tables_without_key": KEYLESS["tables_without_key"]}, "snapshot", "whose rows logical replication never sends and tables"
+     " without a primary key or replica identity (public.audit (16 kB))", "advanced"),
     ("standard-0", {"advanced_method": "snapshot"}, CLEAN, "snapshot", "Snapshot (full-load)", "advanced"),
     ("standard-0", {"method": "advanced_migration", "advanced_method": "streaming"}, None, "streaming",
      "Requested (method=advanced_migration). Streaming (cdc)", "advanced"),
@@ -519,6 +529,10 @@ ADVANCED_REFUSALS = [
     ({"advanced_method": "streaming"}, None, UNLOGGED,
      [f"{OLD} has unlogged tables: public.sessions (10 rows, 8 kB). Logical replication never sends their rows",
       "Use advanced_method=snapshot (or auto)", "accept_unlogged_loss=true"]),
+    ({"advanced_method": "streaming", "accept_unlogged_loss": True}, None, KEYLESS,
+     [f"{OLD} has tables without a primary key or replica identity: public.audit (16 kB). Logical replication cannot"
+      " carry their UPDATE and DELETE", "Give each a primary key (or ALTER TABLE ... REPLICA IDENTITY FULL), or use"
+      " advanced_method=snapshot (or auto)."]),
 ]
 
 
