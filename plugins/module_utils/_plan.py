@@ -520,11 +520,13 @@ class _Texts:
         if self.key not in ("pg_copy", "advanced_migration/snapshot"):
             return _DOWNTIME[self.key]
         gb = (self.facts.old.get("num_bytes") or 0) / _GB
+        minutes = max(1, math.ceil(gb * 3))
+        about = f"about {minutes} minute{'' if minutes == 1 else 's'}"
         if self.key == "advanced_migration/snapshot":
             # No figure from Heroku: pg:copy's (a dump and restore too) is the estimate.
-            return (f"about {max(1, math.ceil(gb * 3))} minutes (the snapshot copies the whole database inside the"
-                    f" window; estimated like pg:copy, about 3 minutes per GB; {gb:.2f} GB), then the promote")
-        return f"about {max(1, math.ceil(gb * 3))} minutes (about 3 minutes per GB; {gb:.2f} GB)"
+            return (f"{about} (the snapshot copies the whole database inside the window; estimated like pg:copy,"
+                    f" about 3 minutes per GB; {gb:.2f} GB), then the promote")
+        return f"{about} (about 3 minutes per GB; {gb:.2f} GB)"
 
     def steps(self):
         facts, new, old = self.facts, self.new_database, self.facts.old["name"]

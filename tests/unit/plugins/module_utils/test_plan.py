@@ -367,7 +367,7 @@ TEXTS = [
         " available.",
         f"Copy {OLD} onto sushi-pg16-261204163005 (pg:copy); promote sushi-pg16-261204163005 to DATABASE_URL.",
         "Post-cutover:",
-    ], "about 1 minutes (about 3 minutes per GB; 0.05 GB)"),
+    ], "about 1 minute (about 3 minutes per GB; 0.05 GB)"),
     ("change_pg_plan", "standard-0", {}, [
         f"Prepare while live: addons:upgrade {OLD} to standard-2; wait until its data maintenance is ready.",
         "Run the data maintenance (data:maintenances:run) and wait until it has completed; Heroku re-points the"
@@ -581,5 +581,5 @@ def test_the_advanced_id_request_and_words():
     assert plan["steps"][2].startswith("Run the migration (data:pg:migrate; postgresql-lavender-12345 is unavailable")
     assert plan["downtime"].startswith("a few minutes: Heroku applies the last changes")
     snapshot, _errors = advanced_plan(advanced(advanced_method="snapshot"))
-    assert snapshot["downtime"].startswith("about 1 minutes (the snapshot copies the whole database inside the window")
+    assert snapshot["downtime"].startswith("about 1 minute (the snapshot copies the whole database inside the window")
     assert any("no PgBouncer connection pooling" in text for text in plan["manual_follow_ups"])
