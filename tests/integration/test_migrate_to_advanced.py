@@ -89,10 +89,10 @@ def test_a_table_without_a_key_rules_streaming_out(start_sim, ansible_factory, t
 
 
 def test_a_migration_left_ready_past_its_24_hours_is_prepared_again(start_sim, ansible_factory, tmp_path):
-    """Prepared ahead (stop_after=prepared); Heroku's 24 hours to run it pass (time-scaled to 8 s) and the migration
+    """Prepared ahead (stop_after=prepared); Heroku's 24 hours to run it pass (time-scaled to 30 s) and the migration
     fails as expired; the run that cuts over later prepares it again, saying so, and loses nothing."""
     fixture = scenario(APPS, [STANDARD_0])
-    fixture["timings"]["migration_ready_seconds"] = 8
+    fixture["timings"]["migration_ready_seconds"] = 30
     sim = start_sim(fixture)
     wait_for_writes(sim, "sushi")
     runner = Runner(sim, ansible_factory(sim), tmp_path / "state")
@@ -100,7 +100,7 @@ def test_a_migration_left_ready_past_its_24_hours_is_prepared_again(start_sim, a
     new = runner.state(ID)["plan"]["new_database"]
     migration = f"/data/postgres/v1/{new}/migrations"
     assert sim.get(migration)["status"] == "ready"
-    sim.wait_until(lambda: sim.get(migration)["status"] == "failed", "the ready migration to expire", timeout=60)
+    sim.wait_until(lambda: sim.get(migration)["status"] == "failed", "the ready migration to expire", timeout=120)
     done = ok(runner.run("migrate_to_advanced.yml", **LEVEL))
     assert (f"The migration into {new} is failed on Heroku (Heroku keeps a ready migration 24 hours): it is prepared"
             f" again before the window ({new} is emptied and filled again).") in done.stdout, done.stdout[-4000:]
