@@ -427,14 +427,14 @@ def plan(options, databases, now, inside=None):
         method, chosen_variant = auto[0], None
     why_variant = _VARIANT_WHY.get(chosen_variant, "")
     auto_variant = method == "advanced_migration" and (options.get("advanced_method") or "auto") == "auto"
-    ruled_out = auto_variant and chosen_variant == "streaming" and _findings.streaming_ruled_out(inside, options)
+    ruled_out = auto_variant and _findings.streaming_ruled_out(inside, options)
     if ruled_out:
         chosen_variant = "snapshot"
         why_variant = (f"{_VARIANT_WHY['snapshot']} Snapshot, not streaming: {old['name']} has {ruled_out}; the"
                        " snapshot (pg_dump) carries them.")
     elif auto_variant and (inside or {}).get("inspected"):
-        why_variant = f"{why_variant} Nothing inside the database rules it out (no unlogged table, every table has a" \
-                      " primary key or replica identity)."
+        why_variant = (f"{why_variant} Nothing inside the database rules it out (no unlogged table, every table has"
+                       " a primary key or replica identity).")
     # What the method does to Heroku: the state machine's table (_phases.METHODS), the one place a method is declared.
     steps = STEPS[_findings.method_key(method, chosen_variant)]
     follows, promotes = steps.follows, steps.promotes
