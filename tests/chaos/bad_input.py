@@ -7,8 +7,9 @@
 Refusals run one after the other against one simulator (ZOO) holding every kind of database, each with
 its own state directory; the request log must show no successful write (a write Heroku refused changed
 nothing) and nothing may differ afterwards. Failures that only appear mid-run (a revoked token, a
-follower that never catches up, an upgrade or copy that fails on Heroku's side) get a scenario of their
-own: the run must fail saying why, and the rollback must leave everything as it was.
+follower that never catches up, an upgrade, a copy or a migration to Advanced that fails on Heroku's
+side) get a scenario of their own: the run must fail saying why, and the rollback must leave everything
+as it was.
 """
 
 from __future__ import annotations
@@ -20,20 +21,24 @@ from dataclasses import dataclass, field
 
 from harness import (Case, assert_complete, assert_no_password, assert_untouched, failure_message, inventory_of, playbook_only,
                      scenario_runner)
-from methods import CHANGEOVER, OLD, PG_COPY, PG_UPGRADE_DIRECT, STANDARD_0, Method
+from methods import ADVANCED_SNAPSHOT, ADVANCED_STREAMING, CHANGEOVER, OLD, PG_COPY, PG_UPGRADE_DIRECT, STANDARD_0, Method
 from playbook_support import Runner
 
 FOLLOWER = "postgresql-white-22222"
 ZOO = Method(
     "zoo", "upgrade_pg.yml",
     [{"name": "sushi", "formation": {"web": 1, "worker": 1}}, {"name": "tiny", "formation": {"web": 1}},
-     {"name": "fortress", "space": "fortress-space", "shield": True, "formation": {"web": 1}}],
+     {"name": "fortress", "space": "fortress-space", "shield": True, "formation": {"web": 1}},
+     {"name": "pooled", "formation": {"web": 1}}, {"name": "cache", "formation": {"web": 1}}],
     [STANDARD_0,
      {"addon": FOLLOWER, "app": "sushi", "plan": "standard-0", "attachments": ["HEROKU_POSTGRESQL_WHITE"], "follows": OLD},
      {"addon": "pg-mini", "app": "sushi", "plan": "mini", "version": "15", "attachments": ["HEROKU_POSTGRESQL_RED"]},
      {"addon": "pg-basic", "app": "sushi", "plan": "basic", "version": "15", "attachments": ["HEROKU_POSTGRESQL_BLUE"]},
      {"addon": "pg-tiny", "app": "tiny", "plan": "essential-0", "version": "15"},
-     {"addon": "pg-fortress", "app": "fortress", "plan": "shield-0", "version": "15"}],
+     {"addon": "pg-fortress", "app": "fortress", "plan": "shield-0", "version": "15"},
+     # What Heroku's migration to Advanced refuses: server-side connection pools, and (streaming) unlogged tables.
+     {"addon": "pg-pooled", "app": "pooled", "plan": "standard-0", "version": "15", "pools": ["DATABASE_CONNECTION_POOL"]},
+     {"addon": "pg-cache", "app": "cache", "plan": "standard-0", "version": "15", "unlogged_tables": {"sessions": 100}}],
     {}, "", "", writers=("sushi", "tiny"))
 
 
@@ -47,13 +52,14 @@ class Refusal:
     extra: dict = field(default_factory=dict)
 
 
-UP, PLAN, SPACE = "upgrade_pg.yml", "change_pg_plan.yml", "migrate_to_private_space.yml"
+UP, PLAN, SPACE, ADV = "upgrade_pg.yml", "change_pg_plan.yml", "migrate_to_private_space.yml", "migrate_to_advanced.yml"
+LEVEL = "4G-Performance"
 REFUSALS = [
     Refusal("unknown app", UP, {"app": "no-such-app", "version": "16"}, ("no-such-app", "Couldn't find that app")),
     Refusal("unknown database", PLAN, {"app": "sushi", "database": "HEROKU_POSTGRESQL_NOPE", "plan": "standard-2"},
-            ("No database HEROKU_POSTGRESQL_NOPE on sushi",)),
+            ("Unknown database: HEROKU_POSTGRESQL_NOPE",)),
     Refusal("unknown add-on name", UP, {"app": "sushi", "database": "postgresql-nope-1", "version": "16"},
-            ("No database postgresql-nope-1 on sushi",)),
+            ("Unknown database: postgresql-nope-1",)),
     Refusal("database of another app", UP, {"app": "sushi", "database": "tiny::DATABASE", "version": "16"},
             ("named on another app",)),
     Refusal("plan that does not exist", PLAN, {"app": "sushi", "plan": "gold-3"}, ("Unknown plan gold-3",)),
@@ -93,6 +99,27 @@ REFUSALS = [
             ("A follower cannot be on the essential-1 plan",)),
     Refusal("migrating a follower", PLAN, {"app": "sushi", "database": "HEROKU_POSTGRESQL_WHITE", "plan": "standard-2"},
             (f"{FOLLOWER} is a follower of {OLD}: migrate its leader",)),
+    Refusal("Advanced: level missing", ADV, {"app": "pooled"}, ("level is required",)),
+    Refusal("Advanced: method that does not exist", ADV, {"app": "pooled", "level": LEVEL, "advanced_method": "fast"},
+            ("preflight_advanced_method must be one of: auto, snapshot, streaming, got: fast",)),
+    Refusal("Advanced: a plan given", ADV, {"app": "pooled", "level": LEVEL, "plan": "standard-2"},
+            ("plan and target_app do not apply to migrate_to_advanced",)),
+    Refusal("Advanced: follower pools misnamed", ADV,
+            {"app": "sushi", "level": LEVEL, "follower_pools": [{"name": "Read_Pool"}, {"name": "readers", "count": 20}]},
+            ("follower_pools names Read_Pool", "a pool's count is 1 to 13")),
+    Refusal("Advanced from Essential", ADV, {"app": "tiny", "level": LEVEL},
+            ("pg-tiny is on essential-0: Heroku migrates only classic", "Change its plan to Standard first")),
+    Refusal("Advanced from mini", ADV, {"app": "sushi", "database": "HEROKU_POSTGRESQL_RED", "level": LEVEL},
+            ("pg-mini is on mini: Heroku migrates only classic",)),
+    Refusal("Advanced from a follower", ADV, {"app": "sushi", "database": "HEROKU_POSTGRESQL_WHITE", "level": LEVEL},
+            (f"{FOLLOWER} is a follower of {OLD}: migrate its leader",)),
+    Refusal("Advanced with connection pools", ADV, {"app": "pooled", "level": LEVEL},
+            ("pg-pooled has server-side connection pools (pooled::DATABASE_CONNECTION_POOL)",
+             "does not support PgBouncer connection pooling")),
+    Refusal("Advanced with followers and no follower_pools", ADV, {"app": "sushi", "level": LEVEL},
+            (f"{OLD} has followers ({FOLLOWER})", "set follower_pools")),
+    Refusal("Advanced streaming with unlogged tables", ADV, {"app": "cache", "level": LEVEL, "advanced_method": "streaming"},
+            ("pg-cache has unlogged tables: public.sessions", "Use advanced_method=snapshot")),
     Refusal("invalid token", UP, {"app": "sushi", "version": "16"}, ("HTTP 401", "Invalid credentials provided"),
             token="hk-not-a-valid-token"),
 ]
@@ -179,6 +206,18 @@ def _fail_copy_once_created(sim, _state):
     return bool(new)
 
 
+def _fail_migration_once_created(method):
+    """The migration to Advanced, prepared while live, fails on Heroku's side once run in the window."""
+
+    def trigger(sim, _state):
+        new = _new_addon(sim, method)
+        if new:
+            sim.admin("POST", f"/databases/{new}/fail-next", json={"operation": "migration"})
+        return bool(new)
+
+    return trigger
+
+
 def _fail_upgrade(sim, _state):
     sim.admin("POST", f"/databases/{OLD}/fail-next", json={"operation": "upgrade"})
     return True
@@ -198,6 +237,11 @@ MID_RUN = [
     MidRun("copy that fails on Heroku's side", PG_COPY, _fail_copy_once_created,
            ("failed before the cutover", "Rolled back: the switch was not made", f"{OLD} is still the database of sushi"),
            repair=lambda sim: None),
+    *(MidRun(f"migration to Advanced ({method.variables['advanced_method']}) that fails on Heroku's side", method,
+             _fail_migration_once_created(method),
+             ("injected failure", "Rolled back: the switch was not made", f"{OLD} is still the database of sushi"),
+             repair=lambda sim: None)  # the re-run must prepare the failed migration again and complete
+      for method in (ADVANCED_STREAMING, ADVANCED_SNAPSHOT)),
     MidRun("version Heroku refuses inside the window", IN_PLACE_17, lambda sim, state: True,
            ("17", "Rolled back: the switch was not made", "pg-tiny is still the database of tiny")),
 ]

@@ -179,8 +179,22 @@ CHANGEOVER = Method(
     attached=(("sushi", "HEROKU_POSTGRESQL_LAVENDER", OLD),), report={"window_apps": ["sushi"]},
     steps=FOLLOWER_CHANGEOVER.steps)
 
+
+
+def _advanced(name, variant, **variables):
+    """migrate_to_advanced with one of Heroku's two migrations into a new Advanced database (issue 14)."""
+    return Method(name, "migrate_to_advanced.yml", [{"name": "sushi", "formation": {"web": 1, "worker": 1}}],
+                  [STANDARD_0], {"app": "sushi", "level": "4G-Performance", "advanced_method": variant, **variables},
+                  "sushi.migrate_to_advanced.DATABASE.4G-Performance", f"advanced_migration ({variant})",
+                  plan="advanced", new_prefix="sushi-advanced-", report={"window_apps": ["sushi"]})
+
+
+ADVANCED_STREAMING = _advanced("advanced_streaming", "streaming")
+ADVANCED_SNAPSHOT = _advanced("advanced_snapshot", "snapshot", high_availability=False)
+
 METHODS = {m.name: m for m in (FOLLOWER_CHANGEOVER, PRIVATE_SPACE, PG_UPGRADE_FOLLOWER, PG_UPGRADE_DIRECT,
-                               PG_UPGRADE_IN_PLACE, PG_COPY, ADDONS_UPGRADE_STANDARD, ADDONS_UPGRADE_ESSENTIAL)}
+                               PG_UPGRADE_IN_PLACE, PG_COPY, ADDONS_UPGRADE_STANDARD, ADDONS_UPGRADE_ESSENTIAL,
+                               ADVANCED_STREAMING, ADVANCED_SNAPSHOT)}
 
 
 def essential_fleet(formations):

@@ -37,6 +37,8 @@ SCENARIOS = {
     "change_pg_plan_addons_essential": "addons_upgrade_essential",
     "change_pg_plan_addons_standard": "addons_upgrade_standard",
     "change_pg_plan_follower_changeover": "follower_changeover",
+    "migrate_to_advanced_snapshot": "advanced_snapshot",
+    "migrate_to_advanced_streaming": "advanced_streaming",
     "migrate_to_private_space": "private_space",
     "upgrade_pg_copy": "pg_copy",
     "upgrade_pg_direct": "pg_upgrade_direct",

@@ -71,6 +71,8 @@ def test_an_essential_database_is_refused_before_any_change(start_sim, ansible_f
     refused = failed(runner.run("migrate_to_advanced.yml", **LEVEL),
                      "Change its plan to Standard first: change_pg_plan.yml")
     assert refused.changes == [] and not runner.state_dir.joinpath(f"{ID}.json").exists()
+    # plan is not an option of this playbook: refused, not ignored.
+    failed(runner.run("migrate_to_advanced.yml", plan="standard-2", **LEVEL), "plan and target_app do not apply")
 
 
 def test_a_table_without_a_key_rules_streaming_out(start_sim, ansible_factory, tmp_path):
