@@ -241,7 +241,9 @@ chaos: setup
 
 # benchmarks/bench.py: window vs the simulator's floor, API requests and polling, a fleet of 20 apps
 # under the rate limiter, the controller's time and memory, a fleet of very different sizes (each app's
-# window in it against alone; --only sizes runs just that); one case at a time. Prints the tables and
-# writes benchmarks/results.md (kept in git, with the machine, date and load). About 20 minutes.
+# window in it against alone; --only sizes runs just that), the proof's cost, a migration to Advanced with
+# streaming against snapshot at three sizes (--only advanced); one case at a time. Prints the tables and
+# writes benchmarks/results.md (kept in git, with the machine, date and load). About 20 minutes, and 5 more
+# for the migration to Advanced (measured alone).
 bench: setup
 	$(PY) benchmarks/bench.py

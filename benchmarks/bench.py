@@ -4,7 +4,8 @@
 
 """`make bench`: the maintenance window, the API economy and the controller's cost, measured against herokusim.
 
-    python benchmarks/bench.py [--only window,polls,fleet,sizes,proof] [--methods pg_copy,...] [--fleet 20] [--out FILE]
+    python benchmarks/bench.py [--only window,polls,fleet,sizes,proof,advanced] [--methods pg_copy,...] [--fleet 20]
+                              [--advanced-rows 10000,500000,2000000] [--out FILE]
 
 Everything runs one case at a time (timings are the point), with the simulator's default timings and the
 collection's default waits (wait_sleep 30, window_wait_sleep 5), dynos writing throughout. Prints the
@@ -339,6 +340,46 @@ def proof_cost(workdir):
     return found
 
 
+# -- to Advanced: streaming against snapshot -------------------------------------------------------------------
+# migrate_to_advanced of databases of three sizes, once per method (twin apps seeded alike, one run each, every dyno
+# writing): snapshot copies inside the window, streaming copies while live and leaves only the lag to the window.
+ADVANCED_ROWS = (10_000, 500_000, 2_000_000)
+ADVANCED_METHODS = ("streaming", "snapshot")
+ADVANCED_LEVEL = "4G-Performance"
+
+
+def advanced(workdir, counts):
+    """For each size and each method, one migration to Advanced alone: its window, its preparation, the run, Heroku's
+    own time preparing and running the migration (the latter inside the window) and the acknowledged writes that are
+    not on the new primary."""
+    rows = {f"adv-{count}-{variant}": count for count in counts for variant in ADVANCED_METHODS}
+    apps, databases = sized_fleet(rows)
+    method = Method("advanced", "migrate_to_advanced.yml", apps, databases, {}, "", "", writers=tuple(rows))
+    found = []
+    with scenario_runner(method, workdir, timings={}) as runner:
+        sim = runner.sim
+        for app, count in rows.items():
+            variant = app.rsplit("-", 1)[1]
+            variables = {"app": app, "level": ADVANCED_LEVEL, "advanced_method": variant, **DEFAULT_WAITS}
+            run = timed_run(runner, "migrate_to_advanced.yml", variables).ok()
+            migration_id = f"{app}.migrate_to_advanced.DATABASE.{ADVANCED_LEVEL}"
+            report, state = runner.report(migration_id), runner.state(migration_id)
+            assert report["method"] == f"advanced_migration ({variant})", report["method"]
+            runner.assert_nothing_lost(app)
+            writes = sim.admin("GET", f"/apps/{app}/writes")
+            heroku = {op["operation"]: op["seconds"] for op in sim.admin("GET", "/operations")
+                      if op["addon"] == report["new_primary"]}
+            found.append({"rows": count, "method": variant, "window": report["window_seconds"],
+                          "migration_run": heroku["migration"],
+                          "migration_prepare": heroku["migration_prepare"], "prepare": state["stats"]["prepare"]["seconds"],
+                          "run_seconds": run.seconds, "size_bytes": (state["plan"].get("inside") or {}).get("size_bytes"),
+                          "max_gap": writes["max_gap_seconds"], "acknowledged": writes["acknowledged"],
+                          "missing": writes["missing"], "load": run.load})
+            print(json.dumps(found[-1], default=str), flush=True)
+        runner.assert_back_as_before({app: {"web": 1} for app in rows})
+    return found
+
+
 # -- output ----------------------------------------------------------------------------------------------------
 def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
@@ -433,12 +474,31 @@ def render(results, started_machine, wall):
             size = f"{r['size_bytes'] / 2**20:.0f}" if r["size_bytes"] else "-"
             out.append(f"| {r['rows']:,} | {size} | {r['verify']} | {r['window']} | {r['proof'] or '-'} | {share} | {r['load'][0]:.1f} |")
         out.append("")
+    moved = results.get("advanced")
+    if moved:
+        out += ["## To Advanced: streaming against snapshot", "",
+                f"`migrate_to_advanced` (level {ADVANCED_LEVEL}) of a database of each size, once with each method, alone, "
+                "simulator default timings, the collection's default waits, its dyno writing every 0.05 s. Window: the report's; "
+                "Heroku's run: the simulator's migration run inside it (snapshot: the real pg_dump | pg_restore; streaming: "
+                "the target catching up to the fence point, the row counts, the sequences). Prepare: the report's step "
+                "`prepare` (the Advanced database created, then the migration awaited until `ready`, polled at the default "
+                "wait_sleep), of which Heroku's preparation (streaming: the schema, then the initial copy by logical "
+                "replication; snapshot: emptying the target). Missing: acknowledged writes not on the new primary.", "",
+                "| rows | size MB | method | window s | Heroku's run s | max write gap s | prepare s (Heroku's) | run s "
+                "| writes acknowledged (missing) | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in moved:
+            size = f"{r['size_bytes'] / 2**20:.0f}" if r["size_bytes"] else "-"
+            out.append(f"| {r['rows']:,} | {size} | {r['method']} | {r['window']} | {r['migration_run']:.1f} | {r['max_gap']:.1f} | "
+                       f"{r['prepare']} ({r['migration_prepare']:.1f}) | {r['run_seconds']:.0f} | {r['acknowledged']} ({r['missing']}) | {r['load'][0]:.1f} |")
+        out.append("")
     return "\n".join(out)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="window,polls,fleet,sizes,proof")
+    parser.add_argument("--only", default="window,polls,fleet,sizes,proof,advanced")
+    parser.add_argument("--advanced-rows", default=",".join(map(str, ADVANCED_ROWS)),
+                        help="the database sizes of the section advanced, in rows")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--fleet", type=int, default=20)
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -471,6 +531,8 @@ def main(argv=None):
         if "proof" in only:
             results["proof"] = proof_cost(_fresh(scratch, "proof"))
             print(json.dumps(results["proof"], default=str), flush=True)
+        if "advanced" in only:
+            results["advanced"] = advanced(_fresh(scratch, "advanced"), [int(n) for n in args.advanced_rows.split(",")])
     text = render(results, started_machine, time.monotonic() - started)
     print("\n" + text)
     args.out.write_text(text + "\n")

@@ -147,6 +147,11 @@ def test_streaming_nothing_lost(start_simulator):
     assert query(sim, "advanced-db", "INSERT INTO items (name) VALUES ('next') RETURNING id") == 1001
     assert query(sim, SOURCE["addon"], "SELECT count(*) FROM pg_publication") == 0
     assert query(sim, SOURCE["addon"], "SELECT count(*) FROM pg_replication_slots") == 0
+    # Heroku's own time, preparing (the initial copy) and running (the catch-up inside the window), apart.
+    operations = [op for op in sim.admin("GET", "/operations").json() if op["addon"] == "advanced-db"]
+    assert [op["operation"] for op in operations] == ["migration_prepare", "migration"], operations
+    assert operations[0]["seconds"] >= BASIC["timings"]["migration_prepare_seconds"]
+    assert operations[1]["started_at"] >= operations[0]["started_at"] + operations[0]["seconds"]
 
     promote(sim, "advanced-db")
     promoted = time.time()

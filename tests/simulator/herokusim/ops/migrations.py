@@ -142,6 +142,9 @@ def _prepare(sim: Simulator, m: Migration, source: Addon, target: Addon) -> None
         m.status = "ready"
         # UNVERIFIED: Heroku says 24 hours to run once ready, not what happens after; here it fails.
         m.expires_at = clock.now() + dt.timedelta(seconds=sim.timings.migration_ready_seconds)
+    # Heroku's side of the preparation (streaming's initial copy), apart from the client's polling: make bench
+    # compares it with the window.
+    sim.record_operation("migration_prepare", target.name, started)
     sim.when_due(f"migration window {target.name}", lambda: m.expires_at if m.status == "ready" else None,
                  _expire, sim, m)
 
