@@ -180,7 +180,6 @@ CHANGEOVER = Method(
     steps=FOLLOWER_CHANGEOVER.steps)
 
 
-
 def _advanced(name, variant, **variables):
     """migrate_to_advanced with one of Heroku's two migrations into a new Advanced database (issue 14)."""
     return Method(name, "migrate_to_advanced.yml", [{"name": "sushi", "formation": {"web": 1, "worker": 1}}],
