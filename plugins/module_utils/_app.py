@@ -28,7 +28,14 @@ def get_maintenance(client, app):
 
 def get_formation(client, app):
     """{process type: quantity} of app. Raises HerokuError."""
-    return {item["type"]: item["quantity"] for item in client.get(f"{_app_path(app)}/formation")}
+    return get_formation_times(client, app)[0]
+
+
+def get_formation_times(client, app):
+    """({process type: quantity}, {process type: when Heroku last changed it (its updated_at)}) of app, from one
+    read. Raises HerokuError."""
+    items = client.get(f"{_app_path(app)}/formation")
+    return {item["type"]: item["quantity"] for item in items}, {item["type"]: item.get("updated_at") for item in items}
 
 
 def read_maintenance(module, app):

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 __metaclass__ = type
 
+import datetime
 import re
 from collections import namedtuple
 
 from ._names import major_version
+from ._times import parse_time
 
 # The phases of a migration, in order. `new` is a migration with no state file yet.
 # The methods whose prepared change Heroku runs by itself when its own time comes (scheduled_for).
@@ -230,6 +232,25 @@ def _phase_from_switch(plan, state, observed):
     return "cut_over"
 
 
+def _window_end(state, observed, now):
+    """The recorded window with its end (left_at), which a run killed between restoring the apps and recording it
+    did not write, and what to say of it. Heroku's own time when it has one: the latest updated_at of a process type
+    the restore scaled back up (recorded above 0); else this observation's. Such a run had not written its start
+    either (entered_at waits for the next write): as for any interrupted run, the window counts from when it was
+    recorded, just before the apps were taken down."""
+    window = state["window"]
+    times = [parse_time(observed["apps"][app]["formation_updated_at"].get(kind))
+             for app in window["apps"] for kind, quantity in (window["formations"].get(app) or {}).items() if quantity]
+    times = [moment for moment in times if moment]
+    left = max(times) if times else now
+    when = left.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    note = (f"The state file had not recorded leaving the window: its end was taken from Heroku's formation times "
+            f"({when}, when the apps were scaled back)." if times else
+            f"The state file had not recorded leaving the window, and Heroku's formations show no time of the "
+            f"restore: its end was taken as this run's observation of the apps restored ({when}).")
+    return {**window, "entered_at": window["entered_at"] or window["recorded_at"], "left_at": left.timestamp()}, note
+
+
 def resume(plan, state, observed, now):
     """Where a re-run goes on from: {phase, state_update (for the state file), notes (to print)}.
 
@@ -244,6 +265,9 @@ def resume(plan, state, observed, now):
         if phase != recorded:
             notes.append(f"Heroku shows the switch made ({evidence}) where the state file says {recorded}: "
                          f"going on after {phase}.")
+        if phase == "window_left" and state.get("window") and state["window"].get("left_at") is None:
+            update["window"], note = _window_end(state, observed, now)
+            notes.append(note)
     elif reached(recorded, "cut_over"):
         raise Disagreement(f"The state file says the migration got past its cutover ({recorded}), but Heroku shows "
                            f"otherwise ({evidence}). Nothing was changed: check the database, then re-run, or remove "

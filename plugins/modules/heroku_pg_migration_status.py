@@ -85,9 +85,12 @@ observed:
       type: dict
       sample: {"sushi": {"DATABASE": "postgresql-standard-2-1", "HEROKU_POSTGRESQL_LAVENDER": "postgresql-lavender-12345"}}
     apps:
-      description: The maintenance mode and formation of every app of the window.
+      description:
+        - The maintenance mode and formation of every app of the window, and when Heroku last changed each process
+          type of it (C(formation_updated_at), the formation's C(updated_at)).
       type: dict
-      sample: {"sushi": {"maintenance": true, "formation": {"web": 0, "worker": 0}}}
+      sample: {"sushi": {"maintenance": true, "formation": {"web": 0, "worker": 0},
+                         "formation_updated_at": {"web": "2026-12-04T21:30:05Z", "worker": "2026-12-04T21:30:05Z"}}}
     old:
       description:
         - The old primary's C(name), C(version), C(plan), C(change) (its upgrade or data maintenance status; for a
@@ -139,7 +142,7 @@ from urllib.parse import quote
 
 from ansible_collections.herokuops.postgres.plugins.module_utils import _advanced as advanced
 from ansible_collections.herokuops.postgres.plugins.module_utils._addons import live_addon
-from ansible_collections.herokuops.postgres.plugins.module_utils._app import get_formation, get_maintenance
+from ansible_collections.herokuops.postgres.plugins.module_utils._app import get_formation_times, get_maintenance
 from ansible_collections.herokuops.postgres.plugins.module_utils._attachments import list_pg_attachments
 from ansible_collections.herokuops.postgres.plugins.module_utils._client import HerokuAPIError, HerokuError
 from ansible_collections.herokuops.postgres.plugins.module_utils._module import HerokuModule
@@ -221,7 +224,9 @@ def observe(module, plan):
         "new": _new(client, plan["new_database"]) if plan.get("new_database") else None,
     }
     for app in apps:
-        observed["apps"][app] = {"maintenance": get_maintenance(client, app), "formation": get_formation(client, app)}
+        formation, updated_at = get_formation_times(client, app)
+        observed["apps"][app] = {"maintenance": get_maintenance(client, app), "formation": formation,
+                                 "formation_updated_at": updated_at}
     return observed
 
 

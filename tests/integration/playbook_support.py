@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from simenv import PLAYBOOK_BIN, scenario
@@ -59,13 +60,14 @@ class Runner:
         return completed
 
     def start(self, playbook, **variables):
-        """Start ansible-playbook in its own process group (so that a test can kill all of it)."""
+        """Start ansible-playbook in its own process group (so that a test can kill all of it), printing when each
+        task starts (for kill_at)."""
         command = [str(PLAYBOOK_BIN), "-i", str(self.ansible.inventory), str(PLAYBOOKS / playbook),
                    "-e", json.dumps(self.extra(**variables))]
         log = os.open(self.state_dir.parent / "killed-run.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
             return subprocess.Popen(  # pylint: disable=consider-using-with  # killed and waited for by kill()
-                command, env=self.ansible.env(), cwd=self.ansible.workdir, stdout=log,
+                command, env={**self.ansible.env(), "ANSIBLE_SHOW_PER_HOST_START": "True"}, cwd=self.ansible.workdir, stdout=log,
                 stderr=subprocess.STDOUT, start_new_session=True)
         finally:
             os.close(log)  # the child has its own copy
@@ -75,6 +77,18 @@ class Runner:
         """SIGKILL the whole run: ansible-playbook and the module processes it forked."""
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+    def kill_at(self, process, task, timeout=300):
+        """Kill the started run as soon as a worker starts `task` (the end of its name, as the run prints it)."""
+        marker, text = f"{task} on ", ""
+        deadline = time.monotonic() + timeout
+        try:
+            with (self.state_dir.parent / "killed-run.log").open(errors="replace") as log:
+                while marker not in (text := text[-len(marker):] + log.read()):
+                    assert process.poll() is None and time.monotonic() < deadline, f"the run never started {task!r}"
+                    time.sleep(0.02)
+        finally:
+            self.kill(process)
 
     def report(self, migration_id):
         return json.loads((self.state_dir / f"{migration_id}.report.json").read_text())

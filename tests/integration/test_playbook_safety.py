@@ -8,6 +8,9 @@ and failures mid-run are the bad-input campaign of tests/chaos.)"""
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from methods import CHANGEOVER, OLD
 from playbook_support import failed, ok, start_runner
@@ -63,6 +66,24 @@ def test_a_run_killed_inside_the_window_is_finished_by_a_re_run(standard):
     (standard.state_dir / f"{MIGRATION}.report.json").unlink()
     run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
     assert "finished at" in run.stdout and run.changes == [] and standard.report(MIGRATION) == report
+
+
+def test_a_run_killed_once_the_apps_are_restored_still_reports_its_window(standard):
+    """Killed after the restore, before it recorded leaving the window: the re-run takes the window's end from
+    Heroku's formation times, so the report and the summary still tell how long the apps were down."""
+    standard.kill_at(standard.start(CHANGEOVER.playbook, **CHANGEOVER.variables), "leave | Record that the window is left")
+    standard.assert_back_as_before({"sushi": FORMATION})
+    killed = standard.state(MIGRATION)["window"]
+    assert killed["left_at"] is None
+
+    rerun_at = time.time()
+    run = ok(standard.run(CHANGEOVER.playbook, **CHANGEOVER.variables))
+    seconds = standard.report(MIGRATION)["window_seconds"]
+    # Counted from when the window was recorded: the killed run had not written entered_at yet.
+    assert isinstance(seconds, float) and 0 < seconds < rerun_at - killed["recorded_at"], (seconds, killed)
+    assert "its end was taken from Heroku's formation times" in run.stdout
+    [summary] = (standard.state_dir / "summaries").glob("change_pg_plan.*.json")
+    assert [row["window_seconds"] for row in json.loads(summary.read_text())["hosts"]] == [seconds]
 
 
 def test_a_promote_whose_answer_is_lost_is_never_called_rolled_back(standard):

@@ -23,6 +23,7 @@ NOW = datetime.datetime(2026, 12, 4, 17, 0, 0, tzinfo=datetime.timezone.utc)
 OLD, NEW = "postgresql-lavender-12345", "sushi-standard-2-261204160000"
 APPS = ["sushi", "sushi-admin"]
 FORMATIONS = {"sushi": {"web": 2, "worker": 1}, "sushi-admin": {"worker": 1, "clock": 0}}
+RESTORED = "2026-12-04T16:58:20Z"  # the formations' updated_at, as the restore (or the window) scaled them
 
 
 def plan_for(key):
@@ -69,8 +70,8 @@ def observe(key, switch, moved, held, following):
     method = METHODS[key]
     plan = plan_for(key)
     admin = {"DATABASE": NEW if (switch and moved and method.promotes) else OLD}
-    apps = {app: {"maintenance": held, "formation": {kind: 0 if held else n for kind, n in FORMATIONS[app].items()}}
-            for app in APPS}
+    apps = {app: {"maintenance": held, "formation": {kind: 0 if held else n for kind, n in FORMATIONS[app].items()},
+                  "formation_updated_at": {kind: RESTORED for kind in FORMATIONS[app]}} for app in APPS}
     return {
         # The new database's own colour name on the target app, as heroku_pg_follower and heroku_addon leave it.
         "attachments": {"sushi": {"DATABASE": NEW if (switch and method.promotes) else OLD,
@@ -169,6 +170,48 @@ def test_decisions(key, phase, label, resumed, action):
     plan, state, observed = plan_for(key), state_at(phase, key), observe(key, *situation[1:])
     assert resume(plan, state, observed, NOW)["phase"] == resumed
     assert after_failure(plan, state, observed, NOW)["action"] == action
+
+
+# Killed between restoring the apps and recording it: the re-run goes on after window_left and records its end.
+# (recorded left_at, apps held, recorded formations, the formations' updated_at) -> left_at recorded (None: the
+# window is not updated), a note.
+EARLIER, LATER = "2026-12-04T16:58:10Z", "2026-12-04T16:59:00Z"
+WINDOW_END = [
+    # Heroku's time: the latest of the process types scaled back up; clock, recorded at 0, was not.
+    (None, False, FORMATIONS, {"sushi": {"web": EARLIER, "worker": RESTORED}, "sushi-admin": {"worker": EARLIER, "clock": LATER}},
+     datetime.datetime(2026, 12, 4, 16, 58, 20, tzinfo=datetime.timezone.utc).timestamp(),
+     "its end was taken from Heroku's formation times (2026-12-04T16:58:20Z"),
+    (None, False, FORMATIONS, {"sushi": {"web": None, "worker": None}, "sushi-admin": {"worker": None, "clock": None}},
+     NOW.timestamp(), "Heroku's formations show no time of the restore: its end was taken as this run's observation"),
+    (None, False, {"sushi": {"web": 0}, "sushi-admin": {"clock": 0}}, {"sushi": {"web": RESTORED}, "sushi-admin": {"clock": RESTORED}},
+     NOW.timestamp(), "show no time of the restore"),
+    (3.0, False, FORMATIONS, {}, None, None),
+    (None, True, FORMATIONS, {}, None, None),
+]
+
+
+@pytest.mark.parametrize("key", METHODS)
+@pytest.mark.parametrize("left_at, held, formations, updated_at, recorded, note", WINDOW_END)
+def test_a_window_left_but_not_recorded_gets_its_end(key, left_at, held, formations, updated_at, recorded, note):
+    state = {**state_at("cut_over", key), "window": {**window(), "formations": formations, "left_at": left_at}}
+    observed = observe(key, True, True, held, False)
+    for app, times in updated_at.items():
+        observed["apps"][app]["formation_updated_at"] = times
+    decision = resume(plan_for(key), state, observed, NOW)
+    assert decision["phase"] == ("cut_over" if held else "window_left")
+    if recorded is None:
+        assert "window" not in decision["state_update"]
+        assert not [n for n in decision["notes"] if "leaving the window" in n], decision["notes"]
+    else:
+        assert decision["state_update"]["window"] == {**state["window"], "left_at": recorded}
+        assert [n for n in decision["notes"] if note in n], decision["notes"]
+
+
+def test_a_window_whose_start_was_not_written_counts_from_when_it_was_recorded():
+    key = "pg_copy"
+    state = {**state_at("cut_over", key), "window": {**window(), "entered_at": None}}
+    decision = resume(plan_for(key), state, observe(key, True, True, False, False), NOW)
+    assert decision["state_update"]["window"]["entered_at"] == state["window"]["recorded_at"]
 
 
 def test_a_rollback_after_the_unfollow_gives_up_the_follower_and_names_the_next():
