@@ -173,6 +173,7 @@ class DynoSupervisor:
         self.stop_timeout = float(stop_timeout)
         self._apps: dict[str, _App] = {}
         self._lock = threading.RLock()
+        self._closed = False   # set by stop_all: a background job must not start a dyno after it
         used = [int(m.group(1)) for p in self.base_dir.glob("*/dynos/*")
                 if (m := _LEDGER_RE.match(p.name))]
         self._next_prefix = max(used, default=0) + 1
@@ -191,6 +192,8 @@ class DynoSupervisor:
         return st
 
     def _start(self, st: _App, type_: str, index: int) -> _Dyno:
+        if self._closed:
+            raise DynoError("the simulator is stopping: no dyno starts")
         name = f"{type_}.{index}"
         prefix = self._next_prefix
         self._next_prefix += 1
@@ -342,6 +345,7 @@ class DynoSupervisor:
     def stop_all(self) -> None:
         """Stop every dyno of every app; waits for them (no orphans)."""
         with self._lock:
+            self._closed = True
             everything = [d for st in self._apps.values() for d in st.dynos.values()]
             self._stop(everything)
             for st in self._apps.values():

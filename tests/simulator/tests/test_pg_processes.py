@@ -68,6 +68,31 @@ def manager(base):
         cluster.destroy()
 
 
+def test_no_cluster_starts_after_stop_all(manager, base):
+    """A background job creating a cluster while the simulator stops (a plan change's new database)
+    must not leave a server running: CI once found one that outlived the simulator."""
+    outcome = {}
+
+    def create():
+        try:
+            outcome["cluster"] = manager.create_primary("late-a", "16")
+        except PgError as exc:
+            outcome["error"] = str(exc)
+
+    job = threading.Thread(target=create)
+    job.start()
+    deadline = time.monotonic() + 30
+    while not manager.clusters():   # registered: initdb or the server's start under way
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    manager.stop_all()
+    job.join(60)
+    assert "stopping" in outcome.get("error", "the simulator is stopping")
+    assert processes_under(manager.env.clusters_dir / "late-a") == []
+    with pytest.raises(PgError, match="stopping"):
+        manager.create_primary("late-b", "16")
+
+
 def test_stop_all_stops_everything(manager):
     db = manager.create_primary("stop-a", "16")
     manager.create_replica("stop-b", db)

@@ -24,6 +24,7 @@ class ClusterManager:
         self.env = env
         self._clusters: dict[str, Cluster] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def create_primary(self, name: str, version: str) -> Cluster:
         """A started cluster of `version` with a fresh role owning a fresh database."""
@@ -49,8 +50,15 @@ class ClusterManager:
             return list(self._clusters.values())
 
     def stop_all(self, timeout: float = 10) -> None:
-        """Stop every server at once: fast shutdown, immediate after `timeout`, then SIGKILL."""
-        server.stop_all([c._postmaster for c in self.clusters()], timeout)
+        """Stop every server at once: fast shutdown, immediate after `timeout`, then SIGKILL.
+        No cluster is created or started afterwards: a background job in the middle of creating
+        one (say, a plan change's new database) would otherwise start a server that outlives the simulator."""
+        with self._lock:
+            self._closed = True
+            postmasters = [c._postmaster for c in self._clusters.values()]
+        for postmaster in postmasters:
+            postmaster.closing = True
+        server.stop_all(postmasters, timeout)
 
     def _register(self, name: str, version: str, user: str, password: str,
                   dbname: str) -> Cluster:
@@ -60,6 +68,8 @@ class ClusterManager:
             raise PgError(f"invalid cluster name {name!r}")
         self.env.bindir(version)  # fail early on an unknown version
         with self._lock:
+            if self._closed:
+                raise PgError("the simulator is stopping: no cluster is created")
             unique, n = name, 1
             while unique in self._clusters or (self.env.clusters_dir / unique).exists():
                 n += 1

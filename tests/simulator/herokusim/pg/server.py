@@ -39,6 +39,7 @@ class Postmaster:
         self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         self.front: TlsFront | None = None
+        self.closing = False   # set by ClusterManager.stop_all: never start (again) after it
         self._lock = threading.Lock()
 
     @property
@@ -55,6 +56,8 @@ class Postmaster:
         Raises PortInUse if the port was taken, PgError with the log tail otherwise.
         """
         with self._lock:
+            if self.closing:
+                raise PgError(f"server for {datadir} not started: the simulator is stopping")
             if self.running:
                 raise PgError(f"server for {datadir} is already running")
             native_tls = self.env.native_tls(version)
@@ -66,6 +69,9 @@ class Postmaster:
                 self.proc = spawn(argv, death_signal=signal.SIGQUIT, start_new_session=True,
                                   cwd=datadir, stdin=subprocess.DEVNULL, stdout=log,
                                   stderr=subprocess.STDOUT, **self.env.popen_kw())
+        if self.closing:   # stop_all ran while it was spawned and may not have seen it
+            self.stop()
+            raise PgError(f"server for {datadir} stopped: the simulator is stopping")
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
