@@ -15,6 +15,7 @@ tables and writes them, with the machine, the date and the load average, to benc
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime
 import json
 import os
@@ -41,6 +42,9 @@ from simenv import app_updates  # noqa: E402
 # The collection's defaults (README, "Variables"), not the tests' short waits.
 DEFAULT_WAITS = {"wait_timeout": 86400, "wait_sleep": 30, "window_wait_sleep": 5}
 RESULTS = Path(__file__).resolve().parent / "results.md"
+# ansible-playbook reads the repository's ansible.cfg, as a run from the checkout does (its internal_poll_interval
+# is what the README recommends for fleets); the tests' environment already finds the collection.
+ANSIBLE_CFG = REPO / "ansible.cfg"
 
 
 @dataclass
@@ -385,8 +389,11 @@ def machine():
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     import ansible.release  # pylint: disable=import-outside-toplevel
+    config = configparser.ConfigParser()
+    config.read(ANSIBLE_CFG)
+    poll = config.get("defaults", "internal_poll_interval", fallback="0.001 (Ansible's default)")
     return (f"{os.cpu_count()} CPUs ({cpu}), {psutil.virtual_memory().total / 2**30:.0f} GiB, Python "
-            f"{platform.python_version()}, ansible-core {ansible.release.__version__}; "
+            f"{platform.python_version()}, ansible-core {ansible.release.__version__}, internal_poll_interval {poll}; "
             f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; load average at start "
             + " / ".join(f"{x:.2f}" for x in os.getloadavg()))
 
@@ -505,6 +512,7 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
     only = args.only.split(",")
+    os.environ["ANSIBLE_CONFIG"] = str(ANSIBLE_CFG)
     started_machine, started = machine(), time.monotonic()
     print(f"bench: {started_machine}", flush=True)
     results = {}

@@ -128,11 +128,14 @@ def test_fleet_through_transmit_worker_process_resumes_from_a_persistent_state_d
     (job / "project" / "upgrade_pg.yml").write_text(yaml.safe_dump([{
         "name": "Upgrade Heroku Postgres major versions",
         "ansible.builtin.import_playbook": "herokuops.postgres.upgrade_pg"}]))
+    # docs/awx.md's ansible.cfg for fleets, in the project's root where the job runs; -v prints which one is read
+    (job / "project" / "ansible.cfg").write_text("[defaults]\ninternal_poll_interval = 0.02\n")
     (job / "inventory").mkdir()
     (job / "inventory" / "hosts.yml").write_text(yaml.safe_dump({"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"},
         "hosts": {app: {} for app in FLEET}}}))
     (job / "env").mkdir()
+    (job / "env" / "cmdline").write_text("-v")
     (job / "env" / "extravars").write_text(yaml.safe_dump({**FAST, "version": "16", "state_dir": str(runner.state_dir)}))
     (job / "env" / "envvars").write_text(yaml.safe_dump({name: environment[name] for name in (
         "HEROKU_API_KEY", "HEROKU_HOST", "HEROKU_DATA_HOST", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_NOCOLOR")}))
@@ -141,6 +144,7 @@ def test_fleet_through_transmit_worker_process_resumes_from_a_persistent_state_d
     rcs, stdout = through_receptor(job, "first", worker_dir)
     artifacts = job / "artifacts" / "first"
     assert rcs == [0, 0, 0], stdout[-6000:]
+    assert "project/ansible.cfg as config file" in stdout, stdout[:2000]
     assert not worker_dir.exists()  # the state below was not kept in the worker's directory
     assert ((artifacts / "status").read_text(), (artifacts / "rc").read_text()) == ("successful", "0"), stdout[-6000:]
     stats = job_stats(artifacts)
