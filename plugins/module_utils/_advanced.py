@@ -90,9 +90,9 @@ def describe(found):
 
 
 def ended_badly(found, name):
-    """The sentence for a failed or cancelled migration, with Heroku's last error."""
+    """Why a failed or cancelled migration ended, with Heroku's last error: what follows "<doing> failed: "."""
     why = found.get("last_error_message") or found.get("stop_reason")
-    return f"The migration into {name} is {found['status']}" + (f": {why}" if why else "")
+    return f"Heroku reports the migration into {name} {found['status']}" + (f": {why}" if why else "")
 
 
 def info(client, addon_id):

@@ -256,7 +256,7 @@ def run(module, target, found):
 def completed(module, target):
     def done(now):
         if now and now["status"] in adv.ENDED_BADLY:
-            module.fail(f"The migration into {target['name']}", adv.ended_badly(now, target["name"]),
+            module.fail(f"Running the migration into {target['name']}", adv.ended_badly(now, target["name"]),
                         migration=adv.summary(now))
         return bool(now) and now["status"] == "completed"
 

@@ -115,7 +115,8 @@ def test_cancel_only_when_ready_and_a_cancelled_migration_fails_its_run(env):
     assert cancelled["changed"] and cancelled["migration"]["status"] == "cancelled"
     assert not ansible.run("heroku_pg_advanced_migration", state="cancelled", **args).ok()["changed"]
     stop_the_app(sim)
-    ansible.run("heroku_pg_advanced_migration", state="completed", **args).refused("The migration into", "is cancelled")
+    ansible.run("heroku_pg_advanced_migration", state="completed", **args).refused(
+        "Running the migration into ", " failed: Heroku reports the migration into ", " cancelled")
     # Prepared again after a cancel.
     again = ansible.run("heroku_pg_advanced_migration", source="DATABASE_URL", method="snapshot", state="prepared",
                         **args).ok()
