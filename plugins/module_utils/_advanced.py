@@ -89,10 +89,10 @@ def describe(found):
     return ", ".join(parts)
 
 
-def ended_badly(found, name):
+def ended_badly(found):
     """Why a failed or cancelled migration ended, with Heroku's last error: what follows "<doing> failed: "."""
     why = found.get("last_error_message") or found.get("stop_reason")
-    return f"Heroku reports the migration into {name} {found['status']}" + (f": {why}" if why else "")
+    return f"Heroku reports it {found['status']}" + (f": {why}" if why else "")
 
 
 def info(client, addon_id):

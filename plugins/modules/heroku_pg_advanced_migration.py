@@ -203,7 +203,7 @@ def ready(module, target, found):
         if now is None:
             module.fail(f"Preparing the migration into {target['name']}", f"{target['name']} has no migration any more")
         if now["status"] in adv.ENDED_BADLY:
-            module.fail(f"Preparing the migration into {target['name']}", adv.ended_badly(now, target["name"]),
+            module.fail(f"Preparing the migration into {target['name']}", adv.ended_badly(now),
                         migration=adv.summary(now))
         if now["status"] in adv.RUNNING + ("completed",):
             return True
@@ -235,7 +235,7 @@ def run(module, target, found):
         module.refuse(f"The migration into {name} is {status or 'not configured'}: only a ready migration runs "
                       "(state=prepared first). Nothing was changed.")
     if status in adv.ENDED_BADLY:
-        module.fail(f"Running the migration into {name}", adv.ended_badly(found, name), migration=adv.summary(found))
+        module.fail(f"Running the migration into {name}", adv.ended_badly(found), migration=adv.summary(found))
     if status != "ready":
         return
     app = module.call(f"Reading app {target['app']['name']}", module.client.get,
@@ -256,7 +256,7 @@ def run(module, target, found):
 def completed(module, target):
     def done(now):
         if now and now["status"] in adv.ENDED_BADLY:
-            module.fail(f"Running the migration into {target['name']}", adv.ended_badly(now, target["name"]),
+            module.fail(f"Running the migration into {target['name']}", adv.ended_badly(now),
                         migration=adv.summary(now))
         return bool(now) and now["status"] == "completed"
 
