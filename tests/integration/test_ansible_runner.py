@@ -88,7 +88,7 @@ def through_receptor(job, ident, worker_dir):
     as AWX runs it). What the job needs travels in the job directory only: the three processes get neither the key
     nor the simulator's hosts nor the collection's path. Returns the return codes and process's stdout."""
     env = {name: value for name, value in os.environ.items()
-           if not name.startswith("HEROKU_") and name != "ANSIBLE_COLLECTIONS_PATH"}
+           if not name.startswith("HEROKU_") and name not in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_CONFIG")}
     # The worker starts the ansible-playbook it finds on PATH: this virtualenv's, as an EE has its own.
     env["PATH"] = f"{RUNNER_BIN.parent}{os.pathsep}{env['PATH']}"
     commands = [[str(RUNNER_BIN), "transmit", str(job), "-p", "upgrade_pg.yml", "--ident", ident],
