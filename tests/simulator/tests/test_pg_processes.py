@@ -87,7 +87,7 @@ def test_no_cluster_starts_after_stop_all(manager, base):
         time.sleep(0.01)
     manager.stop_all()
     job.join(60)
-    assert "stopping" in outcome.get("error", "the simulator is stopping")
+    assert "cluster" in outcome or "stopping" in outcome["error"]   # made before stop_all, or refused
     assert processes_under(manager.env.clusters_dir / "late-a") == []
     with pytest.raises(PgError, match="stopping"):
         manager.create_primary("late-b", "16")
